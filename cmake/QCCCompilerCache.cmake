@@ -1,0 +1,10 @@
+#===- QCCCompilerCache.cmake - use ccache when it is installed -----------===//
+option(QCC_USE_CCACHE "Compile through ccache when it is available" ON)
+if(QCC_USE_CCACHE)
+  find_program(QCC_CCACHE_PROGRAM ccache)
+  if(QCC_CCACHE_PROGRAM)
+    message(STATUS "Using ccache: ${QCC_CCACHE_PROGRAM}")
+    set(CMAKE_C_COMPILER_LAUNCHER "${QCC_CCACHE_PROGRAM}")
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${QCC_CCACHE_PROGRAM}")
+  endif()
+endif()

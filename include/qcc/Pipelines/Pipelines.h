@@ -1,0 +1,42 @@
+//===- Pipelines.h - qcc pass pipelines -------------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One builder function per pipeline. The `qcc` driver calls them directly and
+// `qcc-opt` exposes the same functions through PassPipelineRegistration, so a
+// lit test of `qcc-opt --qcc-prepare-pipeline` runs exactly what the CLI runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_PIPELINES_PIPELINES_H
+#define QCC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace qcc {
+
+/// Options of the prepare pipeline (float graph canonicalisation).
+struct PreparePipelineOptions
+    : public PassPipelineOptions<PreparePipelineOptions> {
+  Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Fold batch normalisation into preceding convolutions"),
+      llvm::cl::init(true)};
+};
+
+/// Canonicalises an imported float graph: constant folding, dead-code
+/// removal, batch-norm folding, CSE. Numerics change only by float rounding.
+void buildPreparePipeline(OpPassManager &pm,
+                          const PreparePipelineOptions &options);
+
+/// Registers every qcc pipeline with the global pass-pipeline registry.
+void registerQccPipelines();
+
+} // namespace qcc
+} // namespace mlir
+
+#endif // QCC_PIPELINES_PIPELINES_H

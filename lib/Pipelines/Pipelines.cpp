@@ -1,0 +1,33 @@
+//===- Pipelines.cpp - qcc pass pipelines -----------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qcc/Pipelines/Pipelines.h"
+#include "qcc/Dialect/Qcc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::qcc::buildPreparePipeline(OpPassManager &pm,
+                                     const PreparePipelineOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(createCanonicalizerPass());
+  if (options.foldBatchNorm)
+    funcPm.addPass(createFoldBatchNormPass());
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createCSEPass());
+}
+
+void mlir::qcc::registerQccPipelines() {
+  PassPipelineRegistration<PreparePipelineOptions>(
+      "qcc-prepare-pipeline",
+      "Canonicalise an imported float graph (fold constants and batch norm, "
+      "remove dead code)",
+      buildPreparePipeline);
+}

@@ -1,0 +1,40 @@
+// RUN: qcc-opt %s --pass-pipeline='builtin.module(func.func(qcc-verify-integer-only))' --split-input-file --verify-diagnostics --allow-unregistered-dialect | FileCheck %s
+
+// An integer-only function passes unchanged.
+// CHECK-LABEL: func.func @integer_only
+// CHECK: qcc.matmul
+func.func @integer_only(%a: tensor<2x3xi8>, %b: tensor<3x4xi8>) -> tensor<2x4xi32> {
+  %c = qcc.constant dense<1> : tensor<2x4xi32>
+  %0 = qcc.matmul %a, %b : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+  %1 = qcc.add %0, %c : (tensor<2x4xi32>, tensor<2x4xi32>) -> tensor<2x4xi32>
+  return %1 : tensor<2x4xi32>
+}
+
+// -----
+
+// expected-error @+1 {{floating-point type 'f32' in attribute 'function_type' of integer-only code}}
+func.func @float_signature(%a: tensor<4xi32>) -> tensor<4xf32> {
+  // expected-error @+1 {{floating-point type 'f32' in a result of integer-only code}}
+  %0 = qcc.cast %a : tensor<4xi32> to tensor<4xf32>
+  // expected-error @+1 {{floating-point type 'f32' in an operand of integer-only code}}
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @float_constant() -> tensor<4xi32> {
+  // expected-error @+1 {{floating-point type 'f16' in a result of integer-only code}}
+  %0 = qcc.constant dense<1.0> : tensor<4xf16>
+  // expected-error @+1 {{floating-point type 'f16' in an operand of integer-only code}}
+  %1 = qcc.cast %0 : tensor<4xf16> to tensor<4xi32>
+  return %1 : tensor<4xi32>
+}
+
+// -----
+
+// Float scales hidden in an attribute are still float.
+func.func @float_attribute(%a: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{floating-point type 'f32' in attribute 'scales' of integer-only code}}
+  %0 = "test.rescale"(%a) {scales = array<f32: 0.5>} : (tensor<4xi8>) -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

@@ -1,0 +1,226 @@
+//===- qcc.cpp - the qcc compiler driver ------------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qcc MODEL -o OUTPUT [options]: see docs/CommandLine.md for the contract.
+// Each stage of the pipeline is a builder function from qcc/Pipelines, shared
+// with qcc-opt. Options whose stage does not exist yet are rejected with a
+// message naming the missing stage, never silently ignored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qcc/Config.h"
+#include "qcc/Dialect/Qcc/IR/QccDialect.h"
+#include "qcc/Pipelines/Pipelines.h"
+#include "qcc/Support/ShapeSpec.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitKind { Mlir, Llvm, Obj, Ptx, Lib };
+enum class Target { Cpu, Cuda };
+enum class Precision { Int8, Mixed, Fp32 };
+
+cl::OptionCategory qccCategory("qcc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model>"),
+                               cl::Required, cl::cat(qccCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(qccCategory));
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Lib),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "qcc dialect IR"),
+               clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR"),
+               clEnumValN(EmitKind::Obj, "obj", "an object file"),
+               clEnumValN(EmitKind::Ptx, "ptx", "PTX (--target=cuda)"),
+               clEnumValN(EmitKind::Lib, "lib",
+                          "a shared library and its C header (default)")),
+    cl::cat(qccCategory));
+cl::opt<Target> target(
+    "target", cl::desc("Code generation target"), cl::init(Target::Cpu),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 (AVX-512 VNNI + portable)"),
+               clEnumValN(Target::Cuda, "cuda", "NVIDIA Tensor Cores")),
+    cl::cat(qccCategory));
+cl::list<std::string> shapes("shape",
+                             cl::desc("Fix an input's shape: NAME=D1xD2x..."),
+                             cl::value_desc("NAME=DxD"), cl::cat(qccCategory));
+cl::opt<Precision> precision(
+    "precision", cl::desc("Numeric precision of the compiled model"),
+    cl::init(Precision::Int8),
+    cl::values(clEnumValN(Precision::Int8, "int8", "integer-only, 8-bit"),
+               clEnumValN(Precision::Mixed, "mixed",
+                          "per-layer bit-widths chosen by ILP"),
+               clEnumValN(Precision::Fp32, "fp32", "float reference")),
+    cl::cat(qccCategory));
+cl::opt<std::string> calibration(
+    "calibration", cl::desc("Calibration inputs (.npz, directory, synthetic)"),
+    cl::value_desc("path"), cl::cat(qccCategory));
+cl::opt<std::string> ioMode("io", cl::desc("Interface: float or int"),
+                            cl::value_desc("float|int"), cl::cat(qccCategory));
+cl::opt<std::string> sizeBudget("size-budget",
+                                cl::desc("Mixed precision size budget"),
+                                cl::value_desc("BYTES|N%"), cl::cat(qccCategory));
+cl::opt<std::string> bopsBudget("bops-budget",
+                                cl::desc("Mixed precision BOPS budget"),
+                                cl::value_desc("BOPS|N%"), cl::cat(qccCategory));
+cl::opt<std::string> latencyBudget("latency-budget",
+                                   cl::desc("Mixed precision latency budget"),
+                                   cl::value_desc("MS|N%"),
+                                   cl::cat(qccCategory));
+cl::opt<std::string> sparsity("sparsity", cl::desc("N:M structured sparsity"),
+                              cl::value_desc("N:M"), cl::cat(qccCategory));
+cl::opt<std::string> removePadding(
+    "remove-padding", cl::desc("Padding-token removal"),
+    cl::value_desc("auto|off"), cl::cat(qccCategory));
+cl::opt<std::string> softmax("softmax", cl::desc("Softmax algorithm"),
+                             cl::value_desc("algorithm"), cl::cat(qccCategory));
+cl::opt<std::string> report("report", cl::desc("Write a report"),
+                            cl::value_desc("FILE.json|FILE.html"),
+                            cl::cat(qccCategory));
+cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
+                       cl::init('2'), cl::value_desc("N"), cl::cat(qccCategory));
+
+/// Prints `qcc: error: <message>` and returns the failure exit code.
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "qcc") << message << "\n";
+  return 1;
+}
+
+/// Options whose pipeline stage is not built yet, with the stage's name.
+/// Giving one of them is an error rather than a silent no-op.
+struct PendingOption {
+  cl::Option *option;
+  const char *stage;
+};
+
+LogicalResult rejectPendingOptions() {
+  PendingOption pending[] = {
+      {&calibration, "calibration (quantization)"},
+      {&ioMode, "integer I/O (quantization)"},
+      {&sizeBudget, "mixed-precision bit allocation"},
+      {&bopsBudget, "mixed-precision bit allocation"},
+      {&latencyBudget, "mixed-precision bit allocation"},
+      {&sparsity, "N:M sparsity"},
+      {&removePadding, "padding removal"},
+      {&softmax, "softmax rewriting"},
+      {&report, "reports"},
+      {std::addressof(shapes), "ONNX import"},
+  };
+  bool ok = true;
+  for (const PendingOption &p : pending) {
+    if (p.option->getNumOccurrences() == 0)
+      continue;
+    fail("--" + p.option->ArgStr + " is not supported yet: this qcc has no " +
+         p.stage + " stage");
+    ok = false;
+  }
+  if (precision.getNumOccurrences() && precision != Precision::Fp32) {
+    fail("--precision=int8/mixed is not supported yet: this qcc has no "
+         "quantization stage (use --precision=fp32 with --emit=mlir)");
+    ok = false;
+  }
+  if (target == Target::Cuda) {
+    fail("--target=cuda is not supported yet: this qcc has no CUDA backend");
+    ok = false;
+  }
+  if (emitKind != EmitKind::Mlir) {
+    fail("--emit=" + emitKind.getParser().getOption(
+                         static_cast<unsigned>(emitKind.getValue())) +
+         " is not supported yet: this qcc has no code generator (use "
+         "--emit=mlir)");
+    ok = false;
+  }
+  if (optLevel < '0' || optLevel > '3') {
+    fail("invalid optimisation level -O" + std::string(1, optLevel) +
+         " (expected -O0 to -O3)");
+    ok = false;
+  }
+  return success(ok);
+}
+
+/// Loads the input model as a qcc module.
+OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
+                                llvm::SourceMgr &sourceMgr) {
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFile, &error);
+  if (!file) {
+    fail(error);
+    return nullptr;
+  }
+  StringRef ext = llvm::sys::path::extension(inputFile);
+  if (ext != ".mlir") {
+    fail("cannot read '" + inputFile + "': ONNX import is not supported yet; "
+         "this qcc reads qcc dialect IR (.mlir)");
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  qcc::registerQccPipelines();
+  cl::HideUnrelatedOptions(qccCategory);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "qcc version " << QCC_VERSION << " (LLVM/MLIR " << QCC_LLVM_VERSION
+       << ")\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qcc: ahead-of-time compiler from ONNX models to integer-only code\n");
+
+  if (failed(rejectPendingOptions()))
+    return 1;
+
+  DialectRegistry registry;
+  registry.insert<qcc::QccDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module = loadModel(context, sourceMgr);
+  if (!module)
+    return 1;
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  qcc::PreparePipelineOptions prepare;
+  qcc::buildPreparePipeline(pm, prepare);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &error);
+  if (!output)
+    return fail(error);
+  module->print(output->os());
+  output->keep();
+  return 0;
+}

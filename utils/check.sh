@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+#===- utils/check.sh - set up, build and run every qcc test suite --------===#
+#
+# Prints one summary; the last line is "N passed, N failed". Exit status is
+# non-zero if anything failed or nothing ran.
+#===----------------------------------------------------------------------===#
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${QCC_BUILD_DIR:-$ROOT/build}"
+LIT=/usr/lib/llvm-22/bin/lit
+start=$(date +%s)
+
+"$ROOT/utils/setup.sh" || { echo "check: setup failed"; exit 1; }
+"$ROOT/utils/build.sh" all || { echo "check: build failed"; exit 1; }
+
+# Suite 1: lit + FileCheck regression tests.
+lit_out="$BUILD/check-lit.txt"
+"$LIT" -sv --xunit-xml-output "$BUILD/check-lit.xml" "$BUILD/test" | tee "$lit_out"
+lit_rc=${PIPESTATUS[0]}
+count() { grep -E "^ *$1: +[0-9]+" "$lit_out" | awk '{print $2}' | head -n 1; }
+lit_pass=$(( $(count Passed || echo 0) + $(count "Expectedly Failed" || echo 0) ))
+lit_fail=$(( $(count Failed || echo 0) + $(count "Unexpectedly Passed" || echo 0) ))
+lit_skip=$(( $(count Unsupported || echo 0) ))
+
+# Suite 2: GoogleTest unit tests.
+unit_out="$BUILD/check-unit.txt"
+"$BUILD/bin/qcc-unittests" --gtest_brief=1 | tee "$unit_out"
+unit_rc=${PIPESTATUS[0]}
+unit_total=$("$BUILD/bin/qcc-unittests" --gtest_list_tests | grep -c '^  ')
+unit_fail=$(grep -c '^\[  FAILED  \] [A-Za-z]' "$unit_out" || true)
+unit_pass=$(( unit_total - unit_fail ))
+
+end=$(date +%s)
+echo
+echo "=== qcc test summary ($(( end - start )) s) ==="
+printf '  lit:  %d passed, %d failed, %d unsupported (features missing on this host)\n' \
+  "$lit_pass" "$lit_fail" "$lit_skip"
+printf '  unit: %d passed, %d failed\n' "$unit_pass" "$unit_fail"
+total_pass=$(( lit_pass + unit_pass ))
+total_fail=$(( lit_fail + unit_fail ))
+if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+echo "$total_pass passed, $total_fail failed"
+if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi
