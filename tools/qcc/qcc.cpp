@@ -13,6 +13,7 @@
 
 #include "qcc/Config.h"
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
+#include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Support/ShapeSpec.h"
 
@@ -123,7 +124,6 @@ LogicalResult rejectPendingOptions() {
       {&removePadding, "padding removal"},
       {&softmax, "softmax rewriting"},
       {&report, "reports"},
-      {std::addressof(shapes), "ONNX import"},
   };
   bool ok = true;
   for (const PendingOption &p : pending) {
@@ -157,20 +157,34 @@ LogicalResult rejectPendingOptions() {
   return success(ok);
 }
 
-/// Loads the input model as a qcc module.
+/// Loads the input model: ONNX (`.onnx`, `.onnxtext`) through the importer,
+/// anything else as qcc dialect IR.
 OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
                                 llvm::SourceMgr &sourceMgr) {
-  std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFile, &error);
-  if (!file) {
-    fail(error);
+  llvm::Expected<SmallVector<qcc::ShapeSpec>> specs = qcc::parseShapeSpecs(shapes);
+  if (!specs) {
+    fail(llvm::toString(specs.takeError()));
     return nullptr;
   }
   StringRef ext = llvm::sys::path::extension(inputFile);
-  if (ext != ".mlir") {
-    fail("cannot read '" + inputFile + "': ONNX import is not supported yet; "
-         "this qcc reads qcc dialect IR (.mlir)");
+  if (ext == ".onnx" || ext == ".onnxtext") {
+    qcc::ONNXImportOptions options;
+    options.shapes = std::move(*specs);
+    FailureOr<OwningOpRef<ModuleOp>> module =
+        qcc::importONNXModel(context, inputFile, options);
+    if (failed(module))
+      return nullptr;
+    return std::move(*module);
+  }
+  if (!specs->empty()) {
+    fail("--shape applies to ONNX models only; '" + inputFile +
+         "' is qcc IR with static shapes");
+    return nullptr;
+  }
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFile, &error);
+  if (!file) {
+    fail(error);
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
