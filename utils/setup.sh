@@ -20,6 +20,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
   python3 python3-numpy python3-onnx python3-torch
+  dataset-fashion-mnist
 )
 # Node.js/npm only fetch the ONNX Runtime oracle; a machine may already have
 # them from elsewhere (e.g. NodeSource, whose nodejs bundles npm).
