@@ -68,6 +68,7 @@ class Qcc_ArithmeticOp<string mnemonic, string onnxName,
         : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
     ```
   }];
+  let hasFolder = 1;
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> loc,
@@ -101,6 +102,7 @@ class Qcc_CompareOp<string mnemonic, string onnxName,
     ```
   }];
   let results = (outs Qcc_BoolTensor:$result);
+  let hasFolder = 1;
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> loc,
@@ -135,6 +137,7 @@ def Qcc_WhereOp : Qcc_Op<"where", [Pure, InferTypeOpAdaptor]> {
     $condition `,` $on_true `,` $on_false attr-dict `:`
     functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -234,6 +237,7 @@ def Qcc_CastOp : Qcc_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let arguments = (ins Qcc_Tensor:$input);
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -471,6 +475,7 @@ def Qcc_TransposeOp : Qcc_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Qcc_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Qcc_ConcatOp : Qcc_Op<"concat", [Pure, InferTypeOpAdaptor]> {
@@ -487,6 +492,7 @@ def Qcc_ConcatOp : Qcc_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Variadic<Qcc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Qcc_SliceOp : Qcc_Op<"slice", [Pure, InferTypeOpAdaptor]> {
@@ -507,6 +513,7 @@ def Qcc_SliceOp : Qcc_Op<"slice", [Pure, InferTypeOpAdaptor]> {
                        DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$steps);
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Qcc_GatherOp : Qcc_Op<"gather", [Pure, InferTypeOpAdaptor]> {
@@ -526,6 +533,7 @@ def Qcc_GatherOp : Qcc_Op<"gather", [Pure, InferTypeOpAdaptor]> {
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat =
       "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Qcc_PadOp : Qcc_Op<"pad", [Pure, InferTypeOpAdaptor]> {
@@ -561,6 +569,7 @@ def Qcc_BroadcastToOp : Qcc_Op<"broadcast_to", [Pure]> {
   let results = (outs Qcc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
