@@ -163,6 +163,8 @@ private:
   FailureOr<DenseElementsAttr> convertTensor(const onnx::TensorProto &tensor,
                                              Location loc);
   LogicalResult define(StringRef name, Value value, Location loc);
+  LogicalResult checkDeclaredType(const onnx::ValueInfoProto &info,
+                                  RankedTensorType computed);
   LogicalResult importNode(const onnx::NodeProto &node, int index);
 
   MLIRContext &context;
@@ -277,6 +279,35 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
 FailureOr<DenseElementsAttr>
 GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc) {
   return convertTensorProto(context, tensor, loc);
+}
+
+LogicalResult GraphImporter::checkDeclaredType(const onnx::ValueInfoProto &info,
+                                               RankedTensorType computed) {
+  if (!info.type().has_tensor_type())
+    return success();
+  const onnx::TypeProto::Tensor &declared = info.type().tensor_type();
+  Location loc = locFor(info.name());
+  if (declared.elem_type() != onnx::TensorProto::UNDEFINED) {
+    Type elementType = convertElementType(&context, declared.elem_type());
+    if (elementType != computed.getElementType())
+      return emitError(loc) << "graph output '" << info.name()
+                            << "' is declared "
+                            << dataTypeName(declared.elem_type())
+                            << " but computes " << computed;
+  }
+  if (!declared.has_shape())
+    return success();
+  const onnx::TensorShapeProto &shape = declared.shape();
+  bool mismatch = shape.dim_size() != computed.getRank();
+  for (int i = 0; !mismatch && i < shape.dim_size(); ++i)
+    mismatch = shape.dim(i).has_dim_value() &&
+               shape.dim(i).dim_value() != computed.getDimSize(i);
+  if (mismatch)
+    return emitError(loc) << "graph output '" << info.name()
+                          << "' has a declared shape that differs from the "
+                             "computed "
+                          << computed;
+  return success();
 }
 
 LogicalResult GraphImporter::define(StringRef name, Value value,
@@ -394,8 +425,11 @@ GraphImporter::import(const onnx::ModelProto &model) {
     if (it == values.end())
       return emitError(locFor(info.name()))
              << "graph output '" << info.name() << "' is never defined";
+    auto type = cast<RankedTensorType>(it->second.getType());
+    if (failed(checkDeclaredType(info, type)))
+      return failure();
     results.push_back(it->second);
-    resultTypes.push_back(it->second.getType());
+    resultTypes.push_back(type);
   }
   if (results.empty())
     return emitError(modelLoc) << "the graph has no outputs";

@@ -223,7 +223,7 @@ func.func @conv_result(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
 // -----
 
 func.func @matmul_mixed_types(%a: tensor<2x3xf32>, %b: tensor<3x4xi8>) {
-  // expected-error @+2 {{unsupported operand element types 'f32' and 'i8': expected one float type, or 8-bit integers}}
+  // expected-error @+2 {{unsupported operand element types 'f32' and 'i8': expected one float type, 8-bit integers or i32}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = qcc.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xi8>) -> tensor<2x4xf32>
   return

@@ -100,17 +100,18 @@ LogicalResult mlir::qcc::inferReduceResult(std::optional<Location> loc,
 }
 
 /// Element type of a linear op's result: the operands' float type, or i32
-/// for 8-bit integer operands.
+/// for 8-bit (signed or unsigned) or i32 integer operands.
 static FailureOr<Type> inferLinearElementType(std::optional<Location> loc,
                                               Type lhs, Type rhs) {
   if (isa<FloatType>(lhs) && lhs == rhs)
     return lhs;
   auto isByte = [](Type t) { return t.isInteger(8); };
-  if (isByte(lhs) && isByte(rhs))
+  if ((isByte(lhs) && isByte(rhs)) ||
+      (lhs.isSignlessInteger(32) && rhs.isSignlessInteger(32)))
     return Type(IntegerType::get(lhs.getContext(), 32));
   return emitOptionalError(loc, "unsupported operand element types ", lhs,
                            " and ", rhs,
-                           ": expected one float type, or 8-bit integers");
+                           ": expected one float type, 8-bit integers or i32");
 }
 
 /// Spatial output sizes of a sliding-window op (convolution, pooling), using

@@ -319,8 +319,9 @@ def Qcc_ConvOp : Qcc_Op<"conv", [Pure, InferTypeOpAdaptor]> {
     `M x C/group x K1 x ... x Kn` weight, plus an optional 1-D bias of size
     `M`. `pads` lists the begin pads of every spatial dimension, then the
     end pads (ONNX order); `auto_pad` is resolved by the importer. Float
-    operands give a result of the same element type; 8-bit integer operands
-    give an `i32` accumulator (zero points are applied before the op).
+    operands give a result of the same element type; 8-bit or `i32` integer
+    operands give an `i32` accumulator (zero points are applied before the
+    op, in `i32`); integer accumulation wraps modulo 2^32.
 
     ```mlir
     %y = qcc.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -347,8 +348,8 @@ def Qcc_MatMulOp : Qcc_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
   let description = [{
     `numpy.matmul` semantics: 1-D operands are promoted to matrices and the
     promoted dimension removed from the result; batch dimensions broadcast.
-    Float operands give a result of the same element type; 8-bit integer
-    operands give an `i32` accumulator.
+    Float operands give a result of the same element type; 8-bit or `i32`
+    integer operands give an `i32` accumulator (wrapping modulo 2^32).
 
     ```mlir
     %y = qcc.matmul %a, %b
