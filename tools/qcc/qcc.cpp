@@ -99,6 +99,17 @@ cl::opt<std::string> report("report", cl::desc("Write a report"),
                             cl::cat(qccCategory));
 cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
                        cl::init('2'), cl::value_desc("N"), cl::cat(qccCategory));
+/// Prints the importer's operator table and exits, like --version, so that
+/// scripts (the onnx-backend test runner) need no copy of the list.
+cl::opt<bool> listONNXOps(
+    "list-onnx-ops",
+    cl::desc("Print the supported ONNX operators, one per line, and exit"),
+    cl::ValueDisallowed, cl::cat(qccCategory), cl::callback([](const bool &) {
+      for (StringRef op : qcc::getSupportedONNXOps())
+        llvm::outs() << op << "\n";
+      llvm::outs().flush();
+      std::exit(0);
+    }));
 
 /// Prints `qcc: error: <message>` and returns the failure exit code.
 int fail(const llvm::Twine &message) {
