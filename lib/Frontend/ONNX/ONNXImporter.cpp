@@ -361,15 +361,17 @@ GraphImporter::import(const onnx::ModelProto &model) {
   for (const onnx::OperatorSetIdProto &import : model.opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = import.version();
+  // Unsupported operators first: that list is what a user needs to know
+  // about a model, whatever its opset.
+  const onnx::GraphProto &graph = model.graph();
+  if (failed(checkUnsupported(graph)))
+    return failure();
   if (opset == 0)
     return emitError(modelLoc) << "model imports no default-domain opset";
   if (opset < kMinOpset || opset > kMaxOpset)
     return emitError(modelLoc) << "opset " << opset
                                << " is not supported (qcc supports opsets "
                                << kMinOpset << " to " << kMaxOpset << ")";
-  const onnx::GraphProto &graph = model.graph();
-  if (failed(checkUnsupported(graph)))
-    return failure();
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(modelLoc);
   builder.setInsertionPointToEnd(module->getBody());
