@@ -20,6 +20,12 @@ void mlir::qcc::buildPreparePipeline(OpPassManager &pm,
   funcPm.addPass(createCanonicalizerPass());
   if (options.foldBatchNorm)
     funcPm.addPass(createFoldBatchNormPass());
+  if (options.recognizeLayerNorm)
+    funcPm.addPass(createRecognizeLayerNormPass());
+  if (options.recognizeGelu)
+    funcPm.addPass(createRecognizeGeluPass());
+  if (options.recognizeAttention)
+    funcPm.addPass(createRecognizeAttentionPass());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
 }
@@ -28,6 +34,6 @@ void mlir::qcc::registerQccPipelines() {
   PassPipelineRegistration<PreparePipelineOptions>(
       "qcc-prepare-pipeline",
       "Canonicalise an imported float graph (fold constants and batch norm, "
-      "remove dead code)",
+      "recognise LayerNorm/GELU/attention, remove dead code)",
       buildPreparePipeline);
 }

@@ -26,10 +26,23 @@ struct PreparePipelineOptions
       *this, "fold-batch-norm",
       llvm::cl::desc("Fold batch normalisation into preceding convolutions"),
       llvm::cl::init(true)};
+  Option<bool> recognizeLayerNorm{
+      *this, "recognize-layer-norm",
+      llvm::cl::desc("Rewrite LayerNorm written with primitives"),
+      llvm::cl::init(true)};
+  Option<bool> recognizeGelu{
+      *this, "recognize-gelu",
+      llvm::cl::desc("Rewrite GELU written with Erf or Tanh"),
+      llvm::cl::init(true)};
+  Option<bool> recognizeAttention{
+      *this, "recognize-attention",
+      llvm::cl::desc("Rewrite scaled dot-product attention into qcc.attention"),
+      llvm::cl::init(true)};
 };
 
 /// Canonicalises an imported float graph: constant folding, dead-code
-/// removal, batch-norm folding, CSE. Numerics change only by float rounding.
+/// removal, batch-norm folding, recognition of LayerNorm, GELU and attention
+/// written with primitive ops, CSE. Numerics change only by float rounding.
 void buildPreparePipeline(OpPassManager &pm,
                           const PreparePipelineOptions &options);
 

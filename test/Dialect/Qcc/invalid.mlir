@@ -530,3 +530,57 @@ func.func @constant_dynamic() {
   %0 = "qcc.constant"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<?xf32>
   return
 }
+
+// -----
+
+func.func @attention_head_size(%q: tensor<2x16x8xf32>, %k: tensor<2x16x4xf32>) {
+  // expected-error @+2 {{q and k head sizes differ: 'tensor<2x16x8xf32>' and 'tensor<2x16x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %k, %q {scale = 1.0 : f32} : (tensor<2x16x8xf32>, tensor<2x16x4xf32>, tensor<2x16x8xf32>) -> tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x16x8xf32>, %k: tensor<3x16x8xf32>) {
+  // expected-error @+2 {{q, k and v must share leading dimensions}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<2x16x8xf32>, tensor<3x16x8xf32>, tensor<3x16x8xf32>) -> tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_values(%q: tensor<2x16x8xf32>, %v: tensor<2x12x8xf32>) {
+  // expected-error @+2 {{v has 12 keys, k has 16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %q, %v {scale = 1.0 : f32} : (tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x12x8xf32>) -> tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias(%q: tensor<2x16x8xf32>, %b: tensor<2x16x8xf32>) {
+  // expected-error @+2 {{bias must broadcast to the scores shape 'tensor<2x16x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %q, %q bias %b {scale = 1.0 : f32} : (tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>) -> tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_key_mask(%q: tensor<2x16x8xf32>, %m: tensor<2x8xi64>) {
+  // expected-error @+2 {{key_mask must be [2, 16] for q of rank >= 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %q, %q key_mask %m {scale = 1.0 : f32} : (tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x8xi64>) -> tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<8xf32>) {
+  // expected-error @+2 {{q, k and v must have one rank >= 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qcc.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return
+}

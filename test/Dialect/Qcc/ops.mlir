@@ -165,3 +165,13 @@ func.func @quantization(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32
   %3 = qcc.dequantize %2 {axis = 1 : i64, scales = array<f32: 1.0, 2.0, 3.0, 4.0>, zero_points = array<i64: 0, 10, 128, 255>} : tensor<2x4xui8> to tensor<2x4xf32>
   return %1, %3 : tensor<2x4xf32>, tensor<2x4xf32>
 }
+
+// CHECK-LABEL: func.func @attention
+func.func @attention(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x16x8xf32>, %v: tensor<2x4x16x8xf32>,
+                     %b: tensor<1x1x16x16xf32>, %m: tensor<2x16xi64>) -> (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) {
+  // CHECK: qcc.attention %{{.*}}, %{{.*}}, %{{.*}} key_mask %{{.*}} {scale = 1.250000e-01 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  %0 = qcc.attention %q, %k, %v key_mask %m {scale = 0.125 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  // CHECK: qcc.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} {mask_value = -1.000000e+09 : f32, scale = 1.000000e+00 : f32}
+  %1 = qcc.attention %q, %k, %v bias %b {mask_value = -1.0e+09 : f32, scale = 1.0 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<1x1x16x16xf32>) -> tensor<2x4x16x8xf32>
+  return %0, %1 : tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>
+}

@@ -336,6 +336,68 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+FailureOr<RankedTensorType>
+mlir::qcc::inferAttentionType(std::optional<Location> loc, Value qv, Value kv,
+                              Value vv, Value bias, Value keyMask) {
+  RankedTensorType q = getStaticTensorType(qv);
+  RankedTensorType k = getStaticTensorType(kv);
+  RankedTensorType v = getStaticTensorType(vv);
+  if (!q || !k || !v)
+    return emitOptionalError(loc, "q, k and v must be static tensors");
+  int64_t rank = q.getRank();
+  if (rank < 2 || k.getRank() != rank || v.getRank() != rank)
+    return emitOptionalError(loc, "q, k and v must have one rank >= 2");
+  if (q.getElementType() != k.getElementType() ||
+      q.getElementType() != v.getElementType())
+    return emitOptionalError(loc, "q, k and v must share an element type");
+  ArrayRef<int64_t> batch = q.getShape().drop_back(2);
+  if (k.getShape().drop_back(2) != batch || v.getShape().drop_back(2) != batch)
+    return emitOptionalError(loc, "q, k and v must share leading dimensions");
+  int64_t sq = q.getDimSize(rank - 2), sk = k.getDimSize(rank - 2);
+  if (k.getDimSize(rank - 1) != q.getDimSize(rank - 1))
+    return emitOptionalError(loc, "q and k head sizes differ: ", q, " and ", k);
+  if (v.getDimSize(rank - 2) != sk)
+    return emitOptionalError(loc, "v has ", v.getDimSize(rank - 2),
+                             " keys, k has ", sk);
+  SmallVector<int64_t> scores(batch);
+  scores.append({sq, sk});
+  if (bias) {
+    RankedTensorType biasType = getStaticTensorType(bias);
+    FailureOr<SmallVector<int64_t>> shape =
+        biasType ? broadcastShapes(scores, biasType.getShape())
+                 : FailureOr<SmallVector<int64_t>>(failure());
+    if (failed(shape) || ArrayRef<int64_t>(*shape) != ArrayRef(scores) ||
+        biasType.getElementType() != q.getElementType())
+      return emitOptionalError(loc, "bias must broadcast to the scores shape ",
+                               RankedTensorType::get(scores,
+                                                     q.getElementType()));
+  }
+  if (keyMask) {
+    RankedTensorType maskType = getStaticTensorType(keyMask);
+    if (!maskType || maskType.getRank() != 2 || rank < 3 ||
+        maskType.getDimSize(0) != q.getDimSize(0) ||
+        maskType.getDimSize(1) != sk)
+      return emitOptionalError(loc, "key_mask must be [", q.getDimSize(0),
+                               ", ", sk, "] for q of rank >= 3");
+  }
+  SmallVector<int64_t> shape(batch);
+  shape.append({sq, v.getDimSize(rank - 1)});
+  return RankedTensorType::get(shape, q.getElementType());
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  FailureOr<RankedTensorType> type =
+      inferAttentionType(loc, adaptor.getQ(), adaptor.getK(), adaptor.getV(),
+                         adaptor.getBias(), adaptor.getKeyMask());
+  if (failed(type))
+    return failure();
+  inferred.push_back(*type);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

@@ -35,6 +35,12 @@ LogicalResult inferReduceResult(std::optional<Location> loc, Value input,
                                 ArrayRef<int64_t> axes, bool keepDims,
                                 SmallVectorImpl<Type> &inferred);
 
+/// Result type of qcc.attention for the given operands (bias and keyMask
+/// may be null), or failure with a diagnostic at `loc` if given.
+FailureOr<RankedTensorType> inferAttentionType(std::optional<Location> loc,
+                                               Value q, Value k, Value v,
+                                               Value bias, Value keyMask);
+
 /// Computes the NumPy broadcast of two shapes; fails if incompatible.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
                                                 ArrayRef<int64_t> rhs);

@@ -312,6 +312,39 @@ def Qcc_BatchNormOp : Qcc_Op<"batch_norm", [Pure, AllTypesMatch<["input", "resul
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
+def Qcc_AttentionOp : Qcc_Op<"attention",
+    [Pure, AttrSizedOperandSegments, InferTypeOpAdaptor]> {
+  let summary = "scaled dot-product attention (recognised from primitives)";
+  let description = [{
+    `softmax(q @ k^T * scale + bias + key_bias) @ v`, with the softmax over
+    the last axis. `q` is `[..., Sq, D]`, `k` is `[..., Sk, D]`, `v` is
+    `[..., Sk, Dv]`, with identical leading (batch/head) dimensions; the
+    result is `[..., Sq, Dv]`. The optional `bias` is added to the
+    `[..., Sq, Sk]` scores with broadcasting. The optional `key_mask` is the
+    model's `[B, Sk]` attention mask (B the first dimension of `q`): it adds
+    `(1 - float(key_mask[b, j])) * mask_value` to every score of batch `b`
+    and key `j`, which is exactly the additive mask BERT-style models derive
+    from it; later passes use it to exclude padded keys and tokens.
+
+    ```mlir
+    %o = qcc.attention %q, %k, %v key_mask %m {mask_value = -1.0e+04 : f32,
+                                               scale = 0.125 : f32}
+        : (tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>,
+           tensor<2x16xi64>) -> tensor<2x4x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Qcc_FloatTensor:$q, Qcc_FloatTensor:$k,
+                       Qcc_FloatTensor:$v, Optional<Qcc_FloatTensor>:$bias,
+                       Optional<Qcc_Tensor>:$key_mask, F32Attr:$scale,
+                       DefaultValuedAttr<F32Attr, "-10000.0f">:$mask_value);
+  let results = (outs Qcc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`bias` $bias^)? (`key_mask` $key_mask^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+
 def Qcc_ConvOp : Qcc_Op<"conv", [Pure, InferTypeOpAdaptor]> {
   let summary = "N-d grouped convolution (ONNX Conv, ConvInteger)";
   let description = [{

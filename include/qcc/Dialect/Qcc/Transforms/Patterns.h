@@ -15,6 +15,17 @@ namespace qcc {
 /// f32 weights and parameters.
 void populateFoldBatchNormPatterns(RewritePatternSet &patterns);
 
+/// Recognises LayerNorm written with ReduceMean/Sub/Pow/Sqrt/Div and folds
+/// constant affine parameters into qcc.layer_norm.
+void populateRecognizeLayerNormPatterns(RewritePatternSet &patterns);
+
+/// Recognises the Erf and Tanh forms of GELU.
+void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
+
+/// Recognises scaled dot-product attention and its attention-mask
+/// derivation.
+void populateRecognizeAttentionPatterns(RewritePatternSet &patterns);
+
 } // namespace qcc
 } // namespace mlir
 
