@@ -258,6 +258,12 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
         shape.push_back(dim.dim_value());
         continue;
       }
+      if (dim.has_dim_value())
+        return emitError(loc) << "graph input '" << info.name() << "' has "
+                              << (dim.dim_value() == 0 ? "a zero-size"
+                                                       : "a negative")
+                              << " dimension at index " << i
+                              << " (qcc needs positive dimensions)";
       std::string symbol =
           dim.has_dim_param() ? "'" + dim.dim_param() + "'" : "(unnamed)";
       return emitError(loc) << "graph input '" << info.name()
