@@ -30,15 +30,30 @@ unit_total=$("$BUILD/bin/qcc-unittests" --gtest_list_tests | grep -c '^  ')
 unit_fail=$(grep -c '^\[  FAILED  \] [A-Za-z]' "$unit_out" || true)
 unit_pass=$(( unit_total - unit_fail ))
 
+# Suite 3: ONNX 1.12's backend node tests (test/onnx-backend/run.py): full
+# mode when qcc-run executes models, else import-only; it says which.
+onnx_out="$BUILD/check-onnx-backend.txt"
+/usr/bin/python3 "$ROOT/test/onnx-backend/run.py" --auto --build "$BUILD" | tee "$onnx_out"
+onnx_rc=${PIPESTATUS[0]}
+onnx_line=$(grep -E '^onnx-backend \(' "$onnx_out" | tail -n 1)
+onnx_count() { echo "$onnx_line" | grep -oE "[0-9]+ $1" | awk '{print $1}' | tail -n 1; }
+onnx_mode=$(echo "$onnx_line" | sed -nE 's/^onnx-backend \(([a-z-]+) mode.*/\1/p')
+onnx_pass=$(( $(onnx_count passed || echo 0) + $(onnx_count xfailed || echo 0) ))
+onnx_fail=$(( $(onnx_count failed || echo 0) + $(onnx_count "unexpectedly passed" || echo 0) ))
+onnx_skip=$(( $(onnx_count unsupported-op || echo 0) ))
+
 end=$(date +%s)
 echo
 echo "=== qcc test summary ($(( end - start )) s) ==="
 printf '  lit:  %d passed, %d failed, %d unsupported (features missing on this host)\n' \
   "$lit_pass" "$lit_fail" "$lit_skip"
 printf '  unit: %d passed, %d failed\n' "$unit_pass" "$unit_fail"
-total_pass=$(( lit_pass + unit_pass ))
-total_fail=$(( lit_fail + unit_fail ))
+printf '  onnx-backend: %d passed (%d expected failures), %d failed, %d unsupported-op (%s mode)\n' \
+  "$onnx_pass" "$(onnx_count xfailed || echo 0)" "$onnx_fail" "$onnx_skip" "${onnx_mode:-no}"
+total_pass=$(( lit_pass + unit_pass + onnx_pass ))
+total_fail=$(( lit_fail + unit_fail + onnx_fail ))
 if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$onnx_rc" -ne 0 ] && [ "$onnx_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 echo "$total_pass passed, $total_fail failed"
 if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi
