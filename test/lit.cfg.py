@@ -9,7 +9,10 @@ from lit.llvm import llvm_config
 config.name = "qcc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".onnxtext"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+# fuzz/ (a lit suite of its own, run by hand) and onnx-backend/ (utils/check.sh
+# runs it) are not part of this suite.
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs",
+                   "fuzz", "onnx-backend"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qcc_obj_root, "test")
 

@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # GoogleTest, and the Python oracles (Debian's python3-onnx / torch).
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
-  llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 llvm-22-tools
+  llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 llvm-22-tools libclang-rt-22-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   coinor-libcbc-dev
   libgtest-dev libgmock-dev
