@@ -14,14 +14,13 @@
 
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "NodeImporter.h"
+#include "ParseText.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-
-#include "onnx/defs/parser.h"
 
 #include <cstring>
 
@@ -466,10 +465,9 @@ mlir::qcc::importONNXModelFromBuffer(MLIRContext &context, StringRef path,
     for (StringRef line : lines)
       if (!line.ltrim().starts_with("//"))
         text += line.str() + "\n";
-    onnx::Status status = onnx::OnnxParser::Parse(model, text.c_str());
-    if (!status.IsOK())
-      return emitError(fileLoc) << "cannot parse ONNX text: "
-                                << status.ErrorMessage();
+    std::string error = parseONNXText(model, text.c_str());
+    if (!error.empty())
+      return emitError(fileLoc) << "cannot parse ONNX text: " << error;
   } else {
     if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
       return emitError(fileLoc) << "model file is larger than 2 GiB";
