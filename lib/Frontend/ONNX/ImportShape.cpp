@@ -8,6 +8,7 @@
 #include "qcc/Support/ShapeSpec.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -486,9 +487,22 @@ LogicalResult importRange(NodeImporter &n) {
       return n.emitError() << "start, limit and delta must be scalars, delta "
                               "non-zero";
     int64_t s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
-    int64_t count = std::max<int64_t>(0, (l - s + d + (d > 0 ? -1 : 1)) / d);
-    if (count > (int64_t(1) << 24))
-      return n.emitError() << "range of " << count << " elements is too large";
+    // count = max(0, ceil((l - s) / d)), without overflowing on extreme
+    // int64 bounds.
+    std::optional<int64_t> span = llvm::checkedSub(l, s);
+    if (!span)
+      return n.emitError() << "range from " << s << " to " << l
+                           << " is too large";
+    int64_t count = 0;
+    if (*span != 0 && (*span > 0) == (d > 0)) {
+      uint64_t magnitude = *span > 0 ? uint64_t(*span) : 0 - uint64_t(*span);
+      uint64_t step = d > 0 ? uint64_t(d) : 0 - uint64_t(d);
+      uint64_t steps = magnitude / step + (magnitude % step != 0);
+      if (steps > (uint64_t(1) << 24))
+        return n.emitError() << "range of " << steps
+                             << " elements is too large";
+      count = static_cast<int64_t>(steps);
+    }
     SmallVector<APInt> values;
     unsigned width = elementType.getIntOrFloatBitWidth();
     for (int64_t i = 0; i < count; ++i)
@@ -510,7 +524,9 @@ LogicalResult importRange(NodeImporter &n) {
   double countF = std::ceil((static_cast<double>(l) - s) / d);
   if (!(countF <= double(int64_t(1) << 24)))
     return n.emitError() << "range is too large";
-  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(countF));
+  // Negative (possibly -inf) counts mean an empty range; converting them to
+  // int64 first was undefined behaviour (fuzzer finding).
+  int64_t count = countF > 0 ? static_cast<int64_t>(countF) : 0;
   SmallVector<float> values;
   for (int64_t i = 0; i < count; ++i)
     values.push_back(s + static_cast<float>(i) * d);
