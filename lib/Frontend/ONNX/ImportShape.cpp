@@ -372,6 +372,11 @@ LogicalResult importPad(NodeImporter &n) {
   if (given->size() != 2 * axes.size())
     return n.emitError() << "expected " << 2 * axes.size() << " pads, got "
                          << given->size();
+  // Bounded like every dimension (2^40), so that negating a pad or adding it
+  // to a dimension cannot overflow (INT64_MIN pads: fuzzer finding).
+  for (int64_t p : *given)
+    if (p < -(int64_t(1) << 40) || p > (int64_t(1) << 40))
+      return n.emitError() << "pad amount " << p << " is out of range";
   SmallVector<int64_t> pads(2 * rank, 0);
   for (auto [i, axis] : llvm::enumerate(axes)) {
     pads[axis] = (*given)[i];
