@@ -278,10 +278,9 @@ Expected<NpyArray> mlir::qcc::parseNpy(StringRef bytes, StringRef name) {
   size_t prefix = kMagic.size() + 2 + lengthBytes;
   if (bytes.size() < prefix)
     return fail("truncated .npy header");
-  uint64_t headerLength =
-      lengthBytes == 2
-          ? support::endian::read16le(bytes.data() + 8)
-          : support::endian::read32le(bytes.data() + 8);
+  uint64_t headerLength = lengthBytes == 2
+                              ? support::endian::read16le(bytes.data() + 8)
+                              : support::endian::read32le(bytes.data() + 8);
   if (bytes.size() - prefix < headerLength)
     return fail("truncated .npy header");
   NpyArray array;
@@ -322,9 +321,9 @@ static Expected<std::unique_ptr<MemoryBuffer>> readFile(StringRef path) {
       MemoryBuffer::getFile(path, /*IsText=*/false,
                             /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return createStringError(buffer.getError(), "cannot open '" + path +
-                                                    "': " +
-                                                    buffer.getError().message());
+    return createStringError(buffer.getError(),
+                             "cannot open '" + path +
+                                 "': " + buffer.getError().message());
   return std::move(*buffer);
 }
 

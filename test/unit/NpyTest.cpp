@@ -49,10 +49,9 @@ std::string errorOf(llvm::StringRef bytes) {
 
 TEST(NpyTest, SerializesLikeNumpy) {
   std::vector<int32_t> values = {0, 1, 2, 3, 4, 5};
-  std::string bytes =
-      serializeNpy(NpyDType::Int32, {2, 3}, bytesOf(values));
-  std::string expected =
-      numpyHeader("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }");
+  std::string bytes = serializeNpy(NpyDType::Int32, {2, 3}, bytesOf(values));
+  std::string expected = numpyHeader(
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }");
   expected.append(bytesOf(values).begin(), bytesOf(values).end());
   EXPECT_EQ(bytes, expected);
 
@@ -69,8 +68,8 @@ TEST(NpyTest, SerializesLikeNumpy) {
 
 TEST(NpyTest, ParsesNumpyOutput) {
   std::vector<int32_t> values = {0, 1, 2, 3, 4, 5};
-  std::string bytes =
-      numpyHeader("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }");
+  std::string bytes = numpyHeader(
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }");
   bytes.append(bytesOf(values).begin(), bytesOf(values).end());
   llvm::Expected<NpyArray> array = parseNpy(bytes, "x.npy");
   ASSERT_TRUE(static_cast<bool>(array)) << llvm::toString(array.takeError());
@@ -85,7 +84,7 @@ TEST(NpyTest, RoundTripsEveryDType) {
     NpyDType dtype;
     llvm::SmallVector<int64_t> shape;
   };
-  Case cases[] = {{NpyDType::Float32, {2, 3}}, {NpyDType::Float64, {4}},
+  Case cases[] = {{NpyDType::Float32, {2, 3}},  {NpyDType::Float64, {4}},
                   {NpyDType::Int64, {1, 1, 5}}, {NpyDType::Int32, {}},
                   {NpyDType::Int16, {3, 2}},    {NpyDType::Int8, {7}},
                   {NpyDType::UInt8, {2, 0, 3}}, {NpyDType::Bool, {2, 2}}};
@@ -97,7 +96,8 @@ TEST(NpyTest, RoundTripsEveryDType) {
     for (size_t i = 0; i < data.size(); ++i)
       data[i] = c.dtype == NpyDType::Bool ? (i % 3 == 0) : char(i * 37 + 1);
     std::string bytes = serializeNpy(c.dtype, c.shape, data);
-    EXPECT_EQ(bytes.size() % 64, data.size() % 64) << getNpyDTypeName(c.dtype).str();
+    EXPECT_EQ(bytes.size() % 64, data.size() % 64)
+        << getNpyDTypeName(c.dtype).str();
     llvm::Expected<NpyArray> array = parseNpy(bytes, "x.npy");
     ASSERT_TRUE(static_cast<bool>(array)) << llvm::toString(array.takeError());
     EXPECT_EQ(array->dtype, c.dtype);
@@ -108,11 +108,10 @@ TEST(NpyTest, RoundTripsEveryDType) {
 
 TEST(NpyTest, WritesAndReadsFiles) {
   llvm::SmallString<128> path;
-  ASSERT_FALSE(
-      llvm::sys::fs::createTemporaryFile("qcc-npy-test", "npy", path));
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("qcc-npy-test", "npy", path));
   std::vector<int64_t> values = {-1, 2, -3};
-  ASSERT_FALSE(static_cast<bool>(
-      writeNpy(path, NpyDType::Int64, {3}, bytesOf(values))));
+  ASSERT_FALSE(
+      static_cast<bool>(writeNpy(path, NpyDType::Int64, {3}, bytesOf(values))));
   llvm::Expected<NpyArray> array = readNpy(path);
   ASSERT_TRUE(static_cast<bool>(array)) << llvm::toString(array.takeError());
   EXPECT_EQ(array->dtype, NpyDType::Int64);

@@ -31,7 +31,16 @@
 namespace mlir::qcc {
 
 /// Element types of the arrays qcc reads and writes.
-enum class NpyDType { Float32, Float64, Int64, Int32, Int16, Int8, UInt8, Bool };
+enum class NpyDType {
+  Float32,
+  Float64,
+  Int64,
+  Int32,
+  Int16,
+  Int8,
+  UInt8,
+  Bool
+};
 
 /// Size in bytes of one element of `dtype`.
 size_t getNpyItemSize(NpyDType dtype);

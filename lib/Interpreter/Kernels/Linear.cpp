@@ -1,0 +1,375 @@
+//===- Linear.cpp - matmul and convolution ----------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qcc.matmul maps onto one GEMM per broadcast batch (or a single GEMM when
+// the right operand has no batch: the batch folds into the rows).
+// qcc.conv lowers each (image, group) to im2col + GEMM, in column tiles so
+// the im2col buffer stays bounded; 1x1 stride-1 unpadded convolutions skip
+// im2col, and convolutions with one input channel per group (depthwise) run
+// directly. Float results follow the GEMM's summation order (Gemm.h);
+// integer operands (8-bit or i32) accumulate in i32 modulo 2^32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include "qcc/Dialect/Qcc/IR/QccOps.h"
+#include "qcc/Interpreter/Gemm.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cstring>
+#include <vector>
+
+using namespace mlir;
+using namespace mlir::qcc;
+
+namespace {
+
+/// One matrix product of the kernel's element types.
+struct MatrixProduct {
+  ElementType lhs, rhs;
+
+  /// C (m x n, ldc) = A (m x k, lda) * B (k x n, ldb).
+  void run(int64_t m, int64_t n, int64_t k, const void *a, int64_t lda,
+           const void *b, int64_t ldb, void *c, int64_t ldc,
+           WorkerPool *pool) const {
+    if (lhs == ElementType::F32)
+      gemmF32(m, n, k, static_cast<const float *>(a), lda,
+              static_cast<const float *>(b), ldb, static_cast<float *>(c), ldc,
+              pool);
+    else
+      gemmInt(m, n, k, a, getIntType(lhs), lda, b, getIntType(rhs), ldb,
+              static_cast<int32_t *>(c), ldc, pool);
+  }
+
+  static GemmIntType getIntType(ElementType type) {
+    switch (type) {
+    case ElementType::UI8:
+      return GemmIntType::UI8;
+    case ElementType::I32:
+      return GemmIntType::I32;
+    default:
+      return GemmIntType::I8;
+    }
+  }
+};
+
+const char *byteAt(const Tensor &t, int64_t elements) {
+  return static_cast<const char *>(t.getRawData()) +
+         elements * getElementSize(t.getElementType());
+}
+char *byteAt(Tensor &t, int64_t elements) {
+  return static_cast<char *>(t.getRawData()) +
+         elements * getElementSize(t.getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul
+//===----------------------------------------------------------------------===//
+
+LogicalResult runMatMul(Operation *op, ArrayRef<Tensor> operands,
+                        SmallVectorImpl<Tensor> &results,
+                        KernelContext &context) {
+  Tensor out = allocateResult(op);
+  if (!out)
+    return failure();
+  const Tensor &lhs = operands[0], &rhs = operands[1];
+  SmallVector<int64_t> a(lhs.getShape()), b(rhs.getShape());
+  if (a.size() == 1)
+    a.insert(a.begin(), 1);
+  if (b.size() == 1)
+    b.push_back(1);
+  int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+  ArrayRef<int64_t> aBatch = ArrayRef<int64_t>(a).drop_back(2);
+  ArrayRef<int64_t> bBatch = ArrayRef<int64_t>(b).drop_back(2);
+  MatrixProduct product{lhs.getElementType(), rhs.getElementType()};
+  if (out.getNumElements() == 0) {
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  // No batch on the right: the left operand's batch folds into its rows.
+  if (getNumElements(bBatch) == 1) {
+    product.run(getNumElements(aBatch) * m, n, k, lhs.getRawData(), k,
+                rhs.getRawData(), n, out.getRawData(), n, &context.pool);
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  // Broadcast batch: strides of each operand over the output batch dims.
+  SmallVector<int64_t> outBatch(out.getShape().begin(),
+                                out.getShape().begin() +
+                                    std::max(aBatch.size(), bBatch.size()));
+  BroadcastPlan plan = planBroadcast(outBatch, {aBatch, bBatch});
+  int64_t batches = getNumElements(outBatch);
+  auto runBatch = [&](int64_t batch, WorkerPool *pool) {
+    // Offsets in units of whole matrices: append a unit inner dimension.
+    int64_t offsets[2] = {0, 0};
+    int64_t rest = batch;
+    for (int64_t d = static_cast<int64_t>(plan.shape.size()) - 1; d >= 0; --d) {
+      int64_t index = rest % plan.shape[d];
+      rest /= plan.shape[d];
+      offsets[0] += index * plan.strides[0][d];
+      offsets[1] += index * plan.strides[1][d];
+    }
+    product.run(m, n, k, byteAt(lhs, offsets[0] * m * k), k,
+                byteAt(rhs, offsets[1] * k * n), n, byteAt(out, batch * m * n),
+                n, pool);
+  };
+  // Small products run whole on one thread each; big ones use every thread.
+  if (m * n * k < (int64_t(1) << 21) && batches > 1) {
+    context.pool.parallelFor(batches, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t batch = b0; batch < b1; ++batch)
+        runBatch(batch, nullptr);
+    });
+  } else {
+    for (int64_t batch = 0; batch < batches; ++batch)
+      runBatch(batch, &context.pool);
+  }
+  results.push_back(std::move(out));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Conv
+//===----------------------------------------------------------------------===//
+
+/// Geometry of one convolution.
+struct ConvGeometry {
+  int64_t batch, channels, filters, groups;
+  SmallVector<int64_t> inSpatial, kernel, outSpatial, strides, padsBegin,
+      dilations;
+  int64_t inSize, kernelSize, outSize; // products of the spatial dims
+  int64_t channelsPerGroup() const { return channels / groups; }
+  int64_t filtersPerGroup() const { return filters / groups; }
+};
+
+/// Input offset (within one channel plane) read by output position `outPos`
+/// (multi-index) at kernel position `kernelPos`, or -1 in the padding.
+int64_t inputOffset(const ConvGeometry &g, ArrayRef<int64_t> outPos,
+                    ArrayRef<int64_t> kernelPos) {
+  int64_t offset = 0;
+  for (size_t d = 0; d < g.inSpatial.size(); ++d) {
+    int64_t i = outPos[d] * g.strides[d] - g.padsBegin[d] +
+                kernelPos[d] * g.dilations[d];
+    if (i < 0 || i >= g.inSpatial[d])
+      return -1;
+    offset = offset * g.inSpatial[d] + i;
+  }
+  return offset;
+}
+
+/// Increments a multi-index over `sizes` (row-major).
+void increment(MutableArrayRef<int64_t> index, ArrayRef<int64_t> sizes) {
+  for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
+    if (++index[d] < sizes[d])
+      return;
+    index[d] = 0;
+  }
+}
+
+/// Sets `index` to the multi-index of flat position `flat` over `sizes`.
+void unflatten(int64_t flat, ArrayRef<int64_t> sizes,
+               MutableArrayRef<int64_t> index) {
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    index[d] = flat % sizes[d];
+    flat /= sizes[d];
+  }
+}
+
+/// Fills col[r][j - j0] for rows r = (channel, kernel position) of one group
+/// and output positions j in [j0, j1).
+template <typename T>
+void im2col(const ConvGeometry &g, const T *input, int64_t j0, int64_t j1,
+            T *col, WorkerPool &pool) {
+  int64_t rows = g.channelsPerGroup() * g.kernelSize;
+  int64_t cols = j1 - j0;
+  size_t rank = g.inSpatial.size();
+  pool.parallelFor(rows, std::max<int64_t>(1, kParallelGrain / cols),
+                   [&](int64_t r0, int64_t r1) {
+                     SmallVector<int64_t> kernelPos(rank), outPos(rank);
+                     for (int64_t r = r0; r < r1; ++r) {
+                       int64_t c = r / g.kernelSize;
+                       unflatten(r % g.kernelSize, g.kernel, kernelPos);
+                       unflatten(j0, g.outSpatial, outPos);
+                       const T *plane = input + c * g.inSize;
+                       T *dst = col + r * cols;
+                       for (int64_t j = 0; j < cols; ++j) {
+                         int64_t offset = inputOffset(g, outPos, kernelPos);
+                         dst[j] = offset < 0 ? T(0) : plane[offset];
+                         increment(outPos, g.outSpatial);
+                       }
+                     }
+                   });
+}
+
+/// Direct convolution for one input channel per group: each output plane
+/// sums over the kernel positions in row-major order.
+template <typename TI, typename TW, typename Acc>
+void depthwise(const ConvGeometry &g, const TI *input, const TW *weight,
+               Acc *output, WorkerPool &pool) {
+  size_t rank = g.inSpatial.size();
+  int64_t planes = g.batch * g.filters;
+  pool.parallelFor(planes, 1, [&](int64_t p0, int64_t p1) {
+    SmallVector<int64_t> kernelPos(rank), outPos(rank);
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t image = p / g.filters, filter = p % g.filters;
+      int64_t channel = filter / g.filtersPerGroup();
+      const TI *plane = input + (image * g.channels + channel) * g.inSize;
+      const TW *w = weight + filter * g.kernelSize;
+      Acc *dst = output + p * g.outSize;
+      std::fill(outPos.begin(), outPos.end(), 0);
+      for (int64_t j = 0; j < g.outSize; ++j) {
+        Acc sum = 0;
+        std::fill(kernelPos.begin(), kernelPos.end(), 0);
+        for (int64_t kk = 0; kk < g.kernelSize; ++kk) {
+          int64_t offset = inputOffset(g, outPos, kernelPos);
+          if (offset >= 0) {
+            if constexpr (std::is_floating_point_v<Acc>)
+              sum += w[kk] * plane[offset];
+            else
+              sum = static_cast<Acc>(static_cast<uint32_t>(sum) +
+                                     static_cast<uint32_t>(w[kk]) *
+                                         static_cast<uint32_t>(plane[offset]));
+          }
+          increment(kernelPos, g.kernel);
+        }
+        dst[j] = sum;
+        increment(outPos, g.outSpatial);
+      }
+    }
+  });
+}
+
+template <typename TI, typename TW, typename Acc>
+void runConvTyped(const ConvGeometry &g, const Tensor &input,
+                  const Tensor &weight, Tensor &out, WorkerPool &pool) {
+  using T = TI;
+  // The GEMM multiplies weights (left) by im2col columns (right).
+  MatrixProduct product{weight.getElementType(), input.getElementType()};
+  const TI *in = static_cast<const TI *>(input.getRawData());
+  const TW *w = static_cast<const TW *>(weight.getRawData());
+  Acc *dst = static_cast<Acc *>(out.getRawData());
+  if (g.channelsPerGroup() == 1 && g.groups > 1) {
+    depthwise<TI, TW, Acc>(g, in, w, dst, pool);
+    return;
+  }
+  int64_t rows = g.channelsPerGroup() * g.kernelSize;
+  bool direct = g.kernelSize == 1 &&
+                llvm::all_of(g.strides, [](int64_t s) { return s == 1; }) &&
+                llvm::all_of(g.padsBegin, [](int64_t p) { return p == 0; }) &&
+                g.inSize == g.outSize;
+  // Column tiles keep the im2col buffer near 16 MiB.
+  int64_t tile = std::max<int64_t>(
+      64,
+      (int64_t(16) << 20) / std::max<int64_t>(1, rows * int64_t(sizeof(T))));
+  tile = std::min(tile, g.outSize);
+  std::vector<T> col(direct ? 0 : rows * tile);
+  int64_t mg = g.filtersPerGroup();
+  for (int64_t image = 0; image < g.batch; ++image)
+    for (int64_t group = 0; group < g.groups; ++group) {
+      const T *groupIn =
+          in + (image * g.channels + group * g.channelsPerGroup()) * g.inSize;
+      const TW *groupW = w + group * mg * rows;
+      Acc *groupOut = dst + (image * g.filters + group * mg) * g.outSize;
+      if (direct) {
+        product.run(mg, g.outSize, rows, groupW, rows, groupIn, g.inSize,
+                    groupOut, g.outSize, &pool);
+        continue;
+      }
+      for (int64_t j0 = 0; j0 < g.outSize; j0 += tile) {
+        int64_t j1 = std::min(g.outSize, j0 + tile);
+        im2col(g, groupIn, j0, j1, col.data(), pool);
+        product.run(mg, j1 - j0, rows, groupW, rows, col.data(), j1 - j0,
+                    groupOut + j0, g.outSize, &pool);
+      }
+    }
+}
+
+LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,
+                      SmallVectorImpl<Tensor> &results,
+                      KernelContext &context) {
+  auto conv = cast<ConvOp>(op);
+  Tensor out = allocateResult(op);
+  if (!out)
+    return failure();
+  const Tensor &input = operands[0], &weight = operands[1];
+  ConvGeometry g;
+  ArrayRef<int64_t> inShape = input.getShape();
+  g.batch = inShape[0];
+  g.channels = inShape[1];
+  g.filters = weight.getShape()[0];
+  g.groups = conv.getGroup();
+  g.inSpatial.assign(inShape.begin() + 2, inShape.end());
+  g.kernel.assign(weight.getShape().begin() + 2, weight.getShape().end());
+  g.outSpatial.assign(out.getShape().begin() + 2, out.getShape().end());
+  g.strides.assign(conv.getStrides().begin(), conv.getStrides().end());
+  g.dilations.assign(conv.getDilations().begin(), conv.getDilations().end());
+  g.padsBegin.assign(conv.getPads().begin(),
+                     conv.getPads().begin() + g.inSpatial.size());
+  g.inSize = getNumElements(g.inSpatial);
+  g.kernelSize = getNumElements(g.kernel);
+  g.outSize = getNumElements(g.outSpatial);
+  if (out.getNumElements() == 0) {
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  bool inU8 = input.getElementType() == ElementType::UI8;
+  bool wU8 = weight.getElementType() == ElementType::UI8;
+  if (input.getElementType() == ElementType::F32)
+    runConvTyped<float, float, float>(g, input, weight, out, context.pool);
+  else if (input.getElementType() == ElementType::I32)
+    runConvTyped<int32_t, int32_t, int32_t>(g, input, weight, out,
+                                            context.pool);
+  else if (inU8 && wU8)
+    runConvTyped<uint8_t, uint8_t, int32_t>(g, input, weight, out,
+                                            context.pool);
+  else if (inU8)
+    runConvTyped<uint8_t, int8_t, int32_t>(g, input, weight, out, context.pool);
+  else if (wU8)
+    runConvTyped<int8_t, uint8_t, int32_t>(g, input, weight, out, context.pool);
+  else
+    runConvTyped<int8_t, int8_t, int32_t>(g, input, weight, out, context.pool);
+
+  if (operands.size() > 2) {
+    const Tensor &bias = operands[2];
+    int64_t planes = g.batch * g.filters;
+    context.pool.parallelFor(planes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        int64_t filter = p % g.filters;
+        if (out.getElementType() == ElementType::F32) {
+          float *y = out.getData<float>() + p * g.outSize;
+          float b = bias.getData<float>()[filter];
+          for (int64_t j = 0; j < g.outSize; ++j)
+            y[j] = y[j] + b;
+        } else {
+          int32_t *y = out.getData<int32_t>() + p * g.outSize;
+          uint32_t b = static_cast<uint32_t>(bias.getData<int32_t>()[filter]);
+          for (int64_t j = 0; j < g.outSize; ++j)
+            y[j] = static_cast<int32_t>(static_cast<uint32_t>(y[j]) + b);
+        }
+      }
+    });
+  }
+  results.push_back(std::move(out));
+  return success();
+}
+
+/// f32, or 8-bit or i32 integers accumulating into i32 (the verifier's
+/// rule).
+LogicalResult checkLinear(Operation *op) {
+  return checkElementTypes(op, {ElementType::F32, ElementType::I8,
+                                ElementType::UI8, ElementType::I32});
+}
+
+} // namespace
+
+void mlir::qcc::populateLinearKernels(KernelTable &table) {
+  table.add<MatMulOp>(runMatMul, checkLinear);
+  table.add<ConvOp>(runConv, checkLinear);
+}
