@@ -15,12 +15,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "Window.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Interpreter/Gemm.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -138,111 +140,99 @@ LogicalResult runMatMul(Operation *op, ArrayRef<Tensor> operands,
 // Conv
 //===----------------------------------------------------------------------===//
 
-/// Geometry of one convolution.
-struct ConvGeometry {
+/// Geometry of one convolution: the window plus channel bookkeeping.
+struct ConvGeometry : WindowGeometry {
   int64_t batch, channels, filters, groups;
-  SmallVector<int64_t> inSpatial, kernel, outSpatial, strides, padsBegin,
-      dilations;
-  int64_t inSize, kernelSize, outSize; // products of the spatial dims
+  ConvGeometry(ConvOp conv, const Tensor &input, const Tensor &weight,
+               const Tensor &out)
+      : WindowGeometry(input.getShape(), out.getShape(),
+                       weight.getShape().drop_front(2), conv.getStrides(),
+                       conv.getPads(), conv.getDilations()),
+        batch(input.getShape()[0]), channels(input.getShape()[1]),
+        filters(weight.getShape()[0]), groups(conv.getGroup()) {}
   int64_t channelsPerGroup() const { return channels / groups; }
   int64_t filtersPerGroup() const { return filters / groups; }
 };
 
-/// Input offset (within one channel plane) read by output position `outPos`
-/// (multi-index) at kernel position `kernelPos`, or -1 in the padding.
-int64_t inputOffset(const ConvGeometry &g, ArrayRef<int64_t> outPos,
-                    ArrayRef<int64_t> kernelPos) {
-  int64_t offset = 0;
-  for (size_t d = 0; d < g.inSpatial.size(); ++d) {
-    int64_t i = outPos[d] * g.strides[d] - g.padsBegin[d] +
-                kernelPos[d] * g.dilations[d];
-    if (i < 0 || i >= g.inSpatial[d])
-      return -1;
-    offset = offset * g.inSpatial[d] + i;
-  }
-  return offset;
-}
-
-/// Increments a multi-index over `sizes` (row-major).
-void increment(MutableArrayRef<int64_t> index, ArrayRef<int64_t> sizes) {
-  for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
-    if (++index[d] < sizes[d])
-      return;
-    index[d] = 0;
-  }
-}
-
-/// Sets `index` to the multi-index of flat position `flat` over `sizes`.
-void unflatten(int64_t flat, ArrayRef<int64_t> sizes,
-               MutableArrayRef<int64_t> index) {
-  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-    index[d] = flat % sizes[d];
-    flat /= sizes[d];
-  }
-}
-
 /// Fills col[r][j - j0] for rows r = (channel, kernel position) of one group
-/// and output positions j in [j0, j1).
+/// and flat output positions j in [j0, j1), with zeros for padding.
 template <typename T>
 void im2col(const ConvGeometry &g, const T *input, int64_t j0, int64_t j1,
             T *col, WorkerPool &pool) {
   int64_t rows = g.channelsPerGroup() * g.kernelSize;
-  int64_t cols = j1 - j0;
-  size_t rank = g.inSpatial.size();
-  pool.parallelFor(rows, std::max<int64_t>(1, kParallelGrain / cols),
-                   [&](int64_t r0, int64_t r1) {
-                     SmallVector<int64_t> kernelPos(rank), outPos(rank);
-                     for (int64_t r = r0; r < r1; ++r) {
-                       int64_t c = r / g.kernelSize;
-                       unflatten(r % g.kernelSize, g.kernel, kernelPos);
-                       unflatten(j0, g.outSpatial, outPos);
-                       const T *plane = input + c * g.inSize;
-                       T *dst = col + r * cols;
-                       for (int64_t j = 0; j < cols; ++j) {
-                         int64_t offset = inputOffset(g, outPos, kernelPos);
-                         dst[j] = offset < 0 ? T(0) : plane[offset];
-                         increment(outPos, g.outSpatial);
-                       }
-                     }
-                   });
+  int64_t cols = j1 - j0, length = g.getRowLength();
+  auto body = [&](int64_t r0, int64_t r1) {
+    SmallVector<int64_t> kernelPos(g.getRank());
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t rest = r % g.kernelSize;
+      for (int64_t d = g.getRank() - 1; d >= 0; --d) {
+        kernelPos[d] = rest % g.kernel[d];
+        rest /= g.kernel[d];
+      }
+      const T *plane = input + (r / g.kernelSize) * g.inSize;
+      T *dst = col + r * cols - j0;
+      // Output rows overlapping [j0, j1), each clipped to the tile.
+      for (int64_t row = j0 / length; row * length < j1; ++row) {
+        int64_t first = row * length;
+        int64_t a = std::max(j0 - first, int64_t(0));
+        int64_t b = std::min(j1 - first, length);
+        T *out = dst + first;
+        WindowSpan span = getWindowSpan(g, row, kernelPos);
+        int64_t lo = span.valid ? std::clamp(span.lo, a, b) : b;
+        int64_t hi = span.valid ? std::clamp(span.hi, lo, b) : b;
+        std::fill(out + a, out + lo, T(0));
+        if (span.stride == 1)
+          std::copy(plane + span.base + lo, plane + span.base + hi, out + lo);
+        else
+          for (int64_t p = lo; p < hi; ++p)
+            out[p] = plane[span.base + p * span.stride];
+        std::fill(out + hi, out + b, T(0));
+      }
+    }
+  };
+  pool.parallelFor(rows, std::max<int64_t>(1, kParallelGrain / cols), body);
 }
 
-/// Direct convolution for one input channel per group: each output plane
+/// Direct convolution for one input channel per group: each output element
 /// sums over the kernel positions in row-major order.
 template <typename TI, typename TW, typename Acc>
 void depthwise(const ConvGeometry &g, const TI *input, const TW *weight,
                Acc *output, WorkerPool &pool) {
-  size_t rank = g.inSpatial.size();
-  int64_t planes = g.batch * g.filters;
-  pool.parallelFor(planes, 1, [&](int64_t p0, int64_t p1) {
-    SmallVector<int64_t> kernelPos(rank), outPos(rank);
+  int64_t planes = g.batch * g.filters, length = g.getRowLength();
+  int64_t work = std::max<int64_t>(1, g.outSize * g.kernelSize);
+  auto body = [&](int64_t p0, int64_t p1) {
+    SmallVector<int64_t> kernelPos(g.getRank());
     for (int64_t p = p0; p < p1; ++p) {
       int64_t image = p / g.filters, filter = p % g.filters;
       int64_t channel = filter / g.filtersPerGroup();
       const TI *plane = input + (image * g.channels + channel) * g.inSize;
       const TW *w = weight + filter * g.kernelSize;
-      Acc *dst = output + p * g.outSize;
-      std::fill(outPos.begin(), outPos.end(), 0);
-      for (int64_t j = 0; j < g.outSize; ++j) {
-        Acc sum = 0;
+      for (int64_t row = 0, rows = g.getNumRows(); row < rows; ++row) {
+        Acc *out = output + p * g.outSize + row * length;
+        std::fill(out, out + length, Acc(0));
         std::fill(kernelPos.begin(), kernelPos.end(), 0);
         for (int64_t kk = 0; kk < g.kernelSize; ++kk) {
-          int64_t offset = inputOffset(g, outPos, kernelPos);
-          if (offset >= 0) {
-            if constexpr (std::is_floating_point_v<Acc>)
-              sum += w[kk] * plane[offset];
-            else
-              sum = static_cast<Acc>(static_cast<uint32_t>(sum) +
-                                     static_cast<uint32_t>(w[kk]) *
-                                         static_cast<uint32_t>(plane[offset]));
+          WindowSpan span = getWindowSpan(g, row, kernelPos);
+          incrementIndex(kernelPos, g.kernel);
+          if (!span.valid)
+            continue;
+          const TI *in = plane + span.base;
+          if constexpr (std::is_floating_point_v<Acc>) {
+            Acc wk = w[kk];
+            for (int64_t q = span.lo; q < span.hi; ++q)
+              out[q] += wk * in[q * span.stride];
+          } else {
+            uint32_t wk = static_cast<uint32_t>(w[kk]);
+            for (int64_t q = span.lo; q < span.hi; ++q)
+              out[q] = static_cast<Acc>(
+                  static_cast<uint32_t>(out[q]) +
+                  wk * static_cast<uint32_t>(in[q * span.stride]));
           }
-          increment(kernelPos, g.kernel);
         }
-        dst[j] = sum;
-        increment(outPos, g.outSpatial);
       }
     }
-  });
+  };
+  pool.parallelFor(planes, std::max<int64_t>(1, kParallelGrain / work), body);
 }
 
 template <typename TI, typename TW, typename Acc>
@@ -298,22 +288,7 @@ LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,
   if (!out)
     return failure();
   const Tensor &input = operands[0], &weight = operands[1];
-  ConvGeometry g;
-  ArrayRef<int64_t> inShape = input.getShape();
-  g.batch = inShape[0];
-  g.channels = inShape[1];
-  g.filters = weight.getShape()[0];
-  g.groups = conv.getGroup();
-  g.inSpatial.assign(inShape.begin() + 2, inShape.end());
-  g.kernel.assign(weight.getShape().begin() + 2, weight.getShape().end());
-  g.outSpatial.assign(out.getShape().begin() + 2, out.getShape().end());
-  g.strides.assign(conv.getStrides().begin(), conv.getStrides().end());
-  g.dilations.assign(conv.getDilations().begin(), conv.getDilations().end());
-  g.padsBegin.assign(conv.getPads().begin(),
-                     conv.getPads().begin() + g.inSpatial.size());
-  g.inSize = getNumElements(g.inSpatial);
-  g.kernelSize = getNumElements(g.kernel);
-  g.outSize = getNumElements(g.outSpatial);
+  ConvGeometry g(conv, input, weight, out);
   if (out.getNumElements() == 0) {
     results.push_back(std::move(out));
     return success();

@@ -11,11 +11,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "Window.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,83 +26,35 @@ using namespace mlir::qcc;
 
 namespace {
 
-struct PoolGeometry {
-  int64_t planes; // batch * channels
-  SmallVector<int64_t> inSpatial, kernel, outSpatial, strides, padsBegin,
-      dilations;
-  int64_t inSize, kernelSize, outSize;
-};
-
-PoolGeometry getGeometry(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
-                         ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
-                         ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
-  PoolGeometry g;
-  g.planes = inShape[0] * inShape[1];
-  g.inSpatial.assign(inShape.begin() + 2, inShape.end());
-  g.outSpatial.assign(outShape.begin() + 2, outShape.end());
-  g.kernel.assign(kernel.begin(), kernel.end());
-  g.strides.assign(strides.begin(), strides.end());
-  g.padsBegin.assign(pads.begin(), pads.begin() + g.inSpatial.size());
-  if (dilations.empty())
-    g.dilations.assign(g.inSpatial.size(), 1);
-  else
-    g.dilations.assign(dilations.begin(), dilations.end());
-  g.inSize = getNumElements(g.inSpatial);
-  g.kernelSize = getNumElements(g.kernel);
-  g.outSize = getNumElements(g.outSpatial);
-  return g;
-}
-
-void increment(MutableArrayRef<int64_t> index, ArrayRef<int64_t> sizes) {
-  for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
-    if (++index[d] < sizes[d])
-      return;
-    index[d] = 0;
-  }
-}
-
-/// Calls `visit(offset)` for each non-padded input position of the window of
-/// output position `outPos`, in row-major kernel order.
-template <typename F>
-void forEachInWindow(const PoolGeometry &g, ArrayRef<int64_t> outPos,
-                     MutableArrayRef<int64_t> kernelPos, F visit) {
-  std::fill(kernelPos.begin(), kernelPos.end(), 0);
-  size_t rank = g.inSpatial.size();
-  for (int64_t k = 0; k < g.kernelSize; ++k) {
-    int64_t offset = 0;
-    bool inside = true;
-    for (size_t d = 0; d < rank && inside; ++d) {
-      int64_t i = outPos[d] * g.strides[d] - g.padsBegin[d] +
-                  kernelPos[d] * g.dilations[d];
-      inside = i >= 0 && i < g.inSpatial[d];
-      offset = offset * g.inSpatial[d] + i;
-    }
-    if (inside)
-      visit(offset);
-    increment(kernelPos, g.kernel);
-  }
-}
-
-/// Runs `pool(plane input, plane output, outPos, kernelPos)` for each output
-/// element, planes in parallel.
+/// Runs `row(in, out, rowIndex, kernelPos)` for each output row of each
+/// (image, channel) plane, planes in parallel.
 template <typename T, typename R, typename F>
-void forEachOutput(const PoolGeometry &g, const T *src, R *dst,
-                   WorkerPool &pool, F body) {
-  size_t rank = g.inSpatial.size();
+void forEachRow(const WindowGeometry &g, int64_t planes, const T *src, R *dst,
+                WorkerPool &pool, F body) {
   int64_t work = std::max<int64_t>(1, g.outSize * g.kernelSize);
-  pool.parallelFor(g.planes, std::max<int64_t>(1, kParallelGrain / work),
+  pool.parallelFor(planes, std::max<int64_t>(1, kParallelGrain / work),
                    [&](int64_t p0, int64_t p1) {
-                     SmallVector<int64_t> outPos(rank), kernelPos(rank);
-                     for (int64_t p = p0; p < p1; ++p) {
-                       const T *in = src + p * g.inSize;
-                       R *out = dst + p * g.outSize;
-                       std::fill(outPos.begin(), outPos.end(), 0);
-                       for (int64_t j = 0; j < g.outSize; ++j) {
-                         out[j] = body(in, outPos, kernelPos);
-                         increment(outPos, g.outSpatial);
-                       }
-                     }
+                     SmallVector<int64_t> kernelPos(g.getRank());
+                     for (int64_t p = p0; p < p1; ++p)
+                       for (int64_t row = 0; row < g.getNumRows(); ++row)
+                         body(src + p * g.inSize,
+                              dst + p * g.outSize + row * g.getRowLength(), row,
+                              kernelPos);
                    });
+}
+
+/// Calls `visit(span)` for each kernel position (row-major) whose window
+/// reads real input in output row `row`.
+template <typename F>
+void forEachSpan(const WindowGeometry &g, int64_t row,
+                 MutableArrayRef<int64_t> kernelPos, F visit) {
+  std::fill(kernelPos.begin(), kernelPos.end(), 0);
+  for (int64_t k = 0; k < g.kernelSize; ++k) {
+    WindowSpan span = getWindowSpan(g, row, kernelPos);
+    incrementIndex(kernelPos, g.kernel);
+    if (span.valid && span.hi > span.lo)
+      visit(span);
+  }
 }
 
 LogicalResult runMaxPool(Operation *op, ArrayRef<Tensor> operands,
@@ -110,28 +64,34 @@ LogicalResult runMaxPool(Operation *op, ArrayRef<Tensor> operands,
   Tensor out = allocateResult(op);
   if (!out)
     return failure();
-  PoolGeometry g = getGeometry(operands[0].getShape(), out.getShape(),
-                               maxPool.getKernelShape(), maxPool.getStrides(),
-                               maxPool.getPads(), maxPool.getDilations());
+  WindowGeometry g(operands[0].getShape(), out.getShape(),
+                   maxPool.getKernelShape(), maxPool.getStrides(),
+                   maxPool.getPads(), maxPool.getDilations());
+  int64_t planes = out.getShape()[0] * out.getShape()[1];
+  int64_t length = g.getRowLength();
   dispatchNumeric(out.getElementType(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    forEachOutput(g, operands[0].getData<T>(), out.getData<T>(), context.pool,
-                  [&](const T *in, ArrayRef<int64_t> outPos,
-                      MutableArrayRef<int64_t> kernelPos) {
-                    T best = std::numeric_limits<T>::lowest();
-                    if constexpr (std::is_floating_point_v<T>)
-                      best = -std::numeric_limits<T>::infinity();
-                    forEachInWindow(g, outPos, kernelPos, [&](int64_t offset) {
-                      T v = in[offset];
-                      if constexpr (std::is_floating_point_v<T>) {
-                        if (v > best || std::isnan(v))
-                          best = v;
-                      } else if (v > best) {
-                        best = v;
-                      }
-                    });
-                    return best;
-                  });
+    forEachRow(g, planes, operands[0].getData<T>(), out.getData<T>(),
+               context.pool,
+               [&](const T *in, T *y, int64_t row,
+                   MutableArrayRef<int64_t> kernelPos) {
+                 T lowest = std::numeric_limits<T>::lowest();
+                 if constexpr (std::is_floating_point_v<T>)
+                   lowest = -std::numeric_limits<T>::infinity();
+                 std::fill(y, y + length, lowest);
+                 forEachSpan(g, row, kernelPos, [&](const WindowSpan &span) {
+                   const T *x = in + span.base;
+                   for (int64_t q = span.lo; q < span.hi; ++q) {
+                     T v = x[q * span.stride];
+                     if constexpr (std::is_floating_point_v<T>) {
+                       if (v > y[q] || std::isnan(v))
+                         y[q] = v;
+                     } else if (v > y[q]) {
+                       y[q] = v;
+                     }
+                   }
+                 });
+               });
   });
   results.push_back(std::move(out));
   return success();
@@ -144,23 +104,30 @@ LogicalResult runAvgPool(Operation *op, ArrayRef<Tensor> operands,
   Tensor out = allocateResult(op);
   if (!out)
     return failure();
-  PoolGeometry g = getGeometry(operands[0].getShape(), out.getShape(),
-                               avgPool.getKernelShape(), avgPool.getStrides(),
-                               avgPool.getPads(), {});
+  WindowGeometry g(operands[0].getShape(), out.getShape(),
+                   avgPool.getKernelShape(), avgPool.getStrides(),
+                   avgPool.getPads(), {});
   bool includePad = avgPool.getCountIncludePad();
-  forEachOutput(g, operands[0].getData<float>(), out.getData<float>(),
-                context.pool,
-                [&](const float *in, ArrayRef<int64_t> outPos,
-                    MutableArrayRef<int64_t> kernelPos) {
-                  double sum = 0.0;
-                  int64_t count = 0;
-                  forEachInWindow(g, outPos, kernelPos, [&](int64_t offset) {
-                    sum += in[offset];
-                    ++count;
-                  });
-                  int64_t divisor = includePad ? g.kernelSize : count;
-                  return static_cast<float>(divisor ? sum / divisor : NAN);
-                });
+  int64_t planes = out.getShape()[0] * out.getShape()[1];
+  int64_t length = g.getRowLength();
+  forEachRow(g, planes, operands[0].getData<float>(), out.getData<float>(),
+             context.pool,
+             [&](const float *in, float *y, int64_t row,
+                 MutableArrayRef<int64_t> kernelPos) {
+               SmallVector<double> sums(length, 0.0);
+               SmallVector<int64_t> counts(length, 0);
+               forEachSpan(g, row, kernelPos, [&](const WindowSpan &span) {
+                 const float *x = in + span.base;
+                 for (int64_t q = span.lo; q < span.hi; ++q) {
+                   sums[q] += x[q * span.stride];
+                   ++counts[q];
+                 }
+               });
+               for (int64_t q = 0; q < length; ++q) {
+                 int64_t divisor = includePad ? g.kernelSize : counts[q];
+                 y[q] = static_cast<float>(divisor ? sums[q] / divisor : NAN);
+               }
+             });
   results.push_back(std::move(out));
   return success();
 }

@@ -114,13 +114,16 @@ def case_conv():
     w1 = randn(5, 4, 1, 1)
     x3 = randn(1, 2, 4, 5, 3)
     w3 = randn(3, 2, 2, 3, 2)
-    xb = randn(1, 64, 20, 20)
-    wb = randn(32, 64, 3, 3, scale=0.1)
+    # Big enough for im2col to work in column tiles (which split rows).
+    xb = randn(1, 64, 90, 90)
+    wb = randn(16, 64, 3, 3, scale=0.1)
     return ({"x": x, "w": w, "b": b, "xd": xd, "wd": wd, "w1": w1, "x3": x3,
              "w3": w3, "xb": xb, "wb": wb},
             {"grouped": conv_ref(x, w, b, 2, [2, 1], [1, 0, 2, 1], [1, 2]),
              "depthwise": conv_ref(xd, wd, None, 4, [1, 1], [1, 1, 1, 1],
                                    [2, 2]),
+             "dwstride": conv_ref(xd, wd, None, 4, [2, 3], [0, 2, 1, 0],
+                                  [1, 1]),
              "pointwise": conv_ref(x, w1, None, 1, [1, 1], [0, 0, 0, 0],
                                    [1, 1]),
              "conv3d": conv_ref(x3, w3, None, 1, [1, 2, 1], [0, 1, 0, 1, 0, 1],
