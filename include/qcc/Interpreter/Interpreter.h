@@ -56,6 +56,9 @@ public:
 
   /// Runs the function on `inputs`, one tensor per argument with the
   /// argument's element type and shape. Returns one tensor per result.
+  /// Results (and the tensors the observer sees) may share elements with
+  /// the inputs or the function's constants (a reshape is a view): treat
+  /// them as read-only, or clone() before writing.
   FailureOr<SmallVector<Tensor>> run(ArrayRef<Tensor> inputs);
 
   /// The threads kernels run on.
