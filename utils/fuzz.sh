@@ -34,7 +34,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-22/bin/llvm-symbolizer
 
 # -jobs=1 makes libFuzzer run the fuzzing process as a child that logs to
-# fuzz-0.log in the current directory: follow it while it runs.
+# fuzz-0.log in the current directory: follow it while it runs. The parent
+# repeats that log when the job ends; keep its copy in parent.log.
 cd "$WORK"
 rm -f fuzz-0.log
 touch fuzz-0.log
@@ -45,10 +46,11 @@ rc=0
   -max_total_time="$DURATION" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
   -jobs=1 -workers=1 -print_final_stats=1 \
   -artifact_prefix="$WORK/artifacts/" "$@" \
-  "$WORK/corpus" "$ROOT/test/fuzz/corpus" || rc=$?
+  "$WORK/corpus" "$ROOT/test/fuzz/corpus" > parent.log 2>&1 || rc=$?
 sleep 1
 kill "$tail_pid" 2>/dev/null || true
 wait "$tail_pid" 2>/dev/null || true
+grep -E '^==+ Job' parent.log || tail -n 5 parent.log
 echo "fuzz: exit $rc; corpus: $(ls "$WORK/corpus" | wc -l) inputs;" \
      "findings: $(ls "$WORK/artifacts" | wc -l) in $WORK/artifacts"
 exit "$rc"

@@ -9,7 +9,8 @@ Seeds (kept small: the whole corpus stays well under 200 KB):
                          lit lines dropped and symbolic dimensions fixed (the
                          harness passes no --shape), as text and as protobuf
   extra.onnxtext/.onnx   operators no other seed has (LayerNormalization,
-                         Gelu, Not, ConstantOfShape, ConvInteger, Cast)
+                         Gelu, Not, ConstantOfShape, ConvInteger, Cast,
+                         QLinearConv)
   node_<test>.onnx       per supported operator, the smallest ONNX 1.12
                          backend node test model that qcc imports, with its
                          constant operands folded as the onnx-backend runner
@@ -36,8 +37,8 @@ EXTRA = """<
   ir_version: 9,
   opset_import: ["" : 20]
 >
-extra (float[2, 3, 4] x, bool[2, 3] b, uint8[1, 1, 4, 4] xi) => (float[2, 3, 4] ln, float[2, 3, 4] ge, bool[2, 3] nb, float[2, 3] cs, int32[1, 1, 3, 3] ci, int32[2, 3] c32)
-<float[4] g = {1., 2., 3., 4.}, float[4] bb = {0., 0.5, 1., -1.}, int64[2] shp = {2, 3}, uint8[1, 1, 2, 2] w = {1, 2, 3, 4}, uint8 xz = {2}>
+extra (float[2, 3, 4] x, bool[2, 3] b, uint8[1, 1, 4, 4] xi) => (float[2, 3, 4] ln, float[2, 3, 4] ge, bool[2, 3] nb, float[2, 3] cs, int32[1, 1, 3, 3] ci, int32[2, 3] c32, uint8[1, 1, 3, 3] qc)
+<float[4] g = {1., 2., 3., 4.}, float[4] bb = {0., 0.5, 1., -1.}, int64[2] shp = {2, 3}, uint8[1, 1, 2, 2] w = {1, 2, 3, 4}, uint8 xz = {2}, float xs = {0.5}, float ws = {0.25}, uint8 wz = {0}, float ys = {1.}, uint8 yz = {1}>
 {
   ln = LayerNormalization <axis = -1, epsilon = 0.00001> (x, g, bb)
   ge = Gelu <approximate = "tanh"> (x)
@@ -45,6 +46,7 @@ extra (float[2, 3, 4] x, bool[2, 3] b, uint8[1, 1, 4, 4] xi) => (float[2, 3, 4] 
   cs = ConstantOfShape <value = float[1] {1.5}> (shp)
   ci = ConvInteger (xi, w, xz)
   c32 = Cast <to = 6> (nb)
+  qc = QLinearConv (xi, xs, xz, w, ws, wz, ys, yz)
 }
 """
 
