@@ -187,7 +187,8 @@ class Runner:
 
 
 # Operands the importer requires to be compile-time constants (static shapes,
-# constant quantization parameters: docs/ONNXSupport.md), by operator and
+# constant quantization parameters, Dropout's training mode:
+# docs/ONNXSupport.md), by operator and
 # input index. ONNX's node tests often feed them as graph inputs; such an
 # input is turned into an initializer holding the test's value, which keeps
 # the test's semantics (onnx-mlir's backend tests do the same).
@@ -196,6 +197,7 @@ CONSTANT_OPERANDS = {
     "ConstantOfShape": {0},
     "ConvInteger": {2, 3},
     "DequantizeLinear": {1, 2},
+    "Dropout": {1, 2},
     "Expand": {1},
     "MatMulInteger": {2, 3},
     "Pad": {1, 2, 3},

@@ -56,6 +56,26 @@ LogicalResult importDropout(NodeImporter &n) {
   if (n.hasOutput(1))
     return n.emitError() << "Dropout mask output is not supported "
                             "(inference only)";
+  // training_mode (opset 12+) must be known: true with a non-zero ratio
+  // (default 0.5) drops random elements, which an inference compiler cannot
+  // reproduce; it was imported as the identity (ONNX backend tests).
+  if (n.input(2)) {
+    FailureOr<SmallVector<int64_t>> training =
+        n.constantInts(2, "training_mode");
+    if (failed(training))
+      return failure();
+    if (llvm::any_of(*training, [](int64_t v) { return v != 0; })) {
+      if (!n.input(1))
+        return n.emitError() << "Dropout in training mode is not supported "
+                                "(inference only)";
+      FailureOr<SmallVector<float>> ratio = n.constantFloats(1, "ratio");
+      if (failed(ratio))
+        return failure();
+      if (llvm::any_of(*ratio, [](float r) { return r != 0.0f; }))
+        return n.emitError() << "Dropout in training mode is not supported "
+                                "(inference only)";
+    }
+  }
   return importIdentity(n);
 }
 
