@@ -270,15 +270,18 @@ void packA(const float *a, int64_t lda, int64_t mc, int64_t kc, int64_t mr,
 }
 
 /// Packs strips [s0, s1) of NR columns of B (kc rows, nc columns) into
-/// [kc][NR] blocks, padding the last strip with zero columns.
-void packB(const float *b, int64_t ldb, int64_t kc, int64_t nc, int64_t nr,
-           int64_t s0, int64_t s1, float *bp) {
+/// [kc][NR] blocks, padding the last strip with zero columns. The copies are
+/// NR floats long: plain loops beat a memcpy call each.
+__attribute__((no_builtin("memcpy", "memmove", "memset"))) void
+packB(const float *b, int64_t ldb, int64_t kc, int64_t nc, int64_t nr,
+      int64_t s0, int64_t s1, float *bp) {
   for (int64_t s = s0; s < s1; ++s) {
     int64_t col = s * nr, cols = std::min(nr, nc - col);
     float *dst = bp + s * nr * kc;
     for (int64_t p = 0; p < kc; ++p) {
       const float *src = b + p * ldb + col;
-      std::memcpy(dst + p * nr, src, cols * sizeof(float));
+      for (int64_t j = 0; j < cols; ++j)
+        dst[p * nr + j] = src[j];
       for (int64_t j = cols; j < nr; ++j)
         dst[p * nr + j] = 0.0f;
     }

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 using namespace mlir;
@@ -154,54 +155,71 @@ struct ConvGeometry : WindowGeometry {
   int64_t filtersPerGroup() const { return filters / groups; }
 };
 
-/// Fills col[r][j - j0] for rows r = (channel, kernel position) of one group
-/// and flat output positions j in [j0, j1), with zeros for padding.
+/// Fills col[r][j - j0] for the rows r in [r0, r1) = (channel, kernel
+/// position) of `group` and the flat output columns j in [j0, j1) of all
+/// images (j = image * outSize + position), with zeros for padding. Rows of
+/// a feature map are short, so the copies are plain loops: memset/memcpy
+/// calls would cost more than the copies.
 template <typename T>
-void im2col(const ConvGeometry &g, const T *input, int64_t j0, int64_t j1,
-            T *col, WorkerPool &pool) {
-  int64_t rows = g.channelsPerGroup() * g.kernelSize;
-  int64_t cols = j1 - j0, length = g.getRowLength();
-  auto body = [&](int64_t r0, int64_t r1) {
-    SmallVector<int64_t> kernelPos(g.getRank());
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t rest = r % g.kernelSize;
-      for (int64_t d = g.getRank() - 1; d >= 0; --d) {
-        kernelPos[d] = rest % g.kernel[d];
-        rest /= g.kernel[d];
-      }
-      const T *plane = input + (r / g.kernelSize) * g.inSize;
-      T *dst = col + r * cols - j0;
-      // Output rows overlapping [j0, j1), each clipped to the tile.
-      for (int64_t row = j0 / length; row * length < j1; ++row) {
-        int64_t first = row * length;
-        int64_t a = std::max(j0 - first, int64_t(0));
-        int64_t b = std::min(j1 - first, length);
-        T *out = dst + first;
-        WindowSpan span = getWindowSpan(g, row, kernelPos);
-        int64_t lo = span.valid ? std::clamp(span.lo, a, b) : b;
-        int64_t hi = span.valid ? std::clamp(span.hi, lo, b) : b;
-        std::fill(out + a, out + lo, T(0));
-        if (span.stride == 1)
-          std::copy(plane + span.base + lo, plane + span.base + hi, out + lo);
-        else
-          for (int64_t p = lo; p < hi; ++p)
-            out[p] = plane[span.base + p * span.stride];
-        std::fill(out + hi, out + b, T(0));
+__attribute__((no_builtin("memcpy", "memmove", "memset"))) void
+im2colRows(const ConvGeometry &g, const WindowSpans &spans, const T *input,
+           int64_t group, int64_t j0, int64_t j1, int64_t r0, int64_t r1,
+           T *col) {
+  int64_t cols = j1 - j0, length = g.getRowLength(), numRows = g.getNumRows();
+  for (int64_t r = r0; r < r1; ++r) {
+    int64_t channel = group * g.channelsPerGroup() + r / g.kernelSize;
+    int64_t kernelIndex = r % g.kernelSize;
+    T *dst = col + r * cols - j0;
+    // Output rows (of every image) overlapping [j0, j1), each clipped to the
+    // tile.
+    int64_t flatRow = j0 / length;
+    int64_t row = flatRow % numRows;
+    const T *plane =
+        input + ((flatRow / numRows) * g.channels + channel) * g.inSize;
+    for (int64_t first = flatRow * length; first < j1; first += length) {
+      int64_t a = std::max(j0 - first, int64_t(0));
+      int64_t b = std::min(j1 - first, length);
+      const WindowSpan &span = spans.get(kernelIndex, row);
+      int64_t lo = span.valid ? std::clamp(span.lo, a, b) : b;
+      int64_t hi = span.valid ? std::clamp(span.hi, lo, b) : b;
+      T *out = dst + first;
+      const T *in = plane + span.base;
+      for (int64_t p = a; p < lo; ++p)
+        out[p] = T(0);
+      if (span.stride == 1)
+        for (int64_t p = lo; p < hi; ++p)
+          out[p] = in[p];
+      else
+        for (int64_t p = lo; p < hi; ++p)
+          out[p] = in[p * span.stride];
+      for (int64_t p = hi; p < b; ++p)
+        out[p] = T(0);
+      if (++row == numRows) {
+        row = 0;
+        plane += g.channels * g.inSize;
       }
     }
-  };
-  pool.parallelFor(rows, std::max<int64_t>(1, kParallelGrain / cols), body);
+  }
+}
+
+template <typename T>
+void im2col(const ConvGeometry &g, const WindowSpans &spans, const T *input,
+            int64_t group, int64_t j0, int64_t j1, T *col, WorkerPool &pool) {
+  int64_t rows = g.channelsPerGroup() * g.kernelSize;
+  pool.parallelFor(rows, std::max<int64_t>(1, kParallelGrain / (j1 - j0)),
+                   [&](int64_t r0, int64_t r1) {
+                     im2colRows(g, spans, input, group, j0, j1, r0, r1, col);
+                   });
 }
 
 /// Direct convolution for one input channel per group: each output element
 /// sums over the kernel positions in row-major order.
 template <typename TI, typename TW, typename Acc>
-void depthwise(const ConvGeometry &g, const TI *input, const TW *weight,
-               Acc *output, WorkerPool &pool) {
+void depthwise(const ConvGeometry &g, const WindowSpans &spans, const TI *input,
+               const TW *weight, Acc *output, WorkerPool &pool) {
   int64_t planes = g.batch * g.filters, length = g.getRowLength();
   int64_t work = std::max<int64_t>(1, g.outSize * g.kernelSize);
   auto body = [&](int64_t p0, int64_t p1) {
-    SmallVector<int64_t> kernelPos(g.getRank());
     for (int64_t p = p0; p < p1; ++p) {
       int64_t image = p / g.filters, filter = p % g.filters;
       int64_t channel = filter / g.filtersPerGroup();
@@ -210,10 +228,8 @@ void depthwise(const ConvGeometry &g, const TI *input, const TW *weight,
       for (int64_t row = 0, rows = g.getNumRows(); row < rows; ++row) {
         Acc *out = output + p * g.outSize + row * length;
         std::fill(out, out + length, Acc(0));
-        std::fill(kernelPos.begin(), kernelPos.end(), 0);
         for (int64_t kk = 0; kk < g.kernelSize; ++kk) {
-          WindowSpan span = getWindowSpan(g, row, kernelPos);
-          incrementIndex(kernelPos, g.kernel);
+          const WindowSpan &span = spans.get(kk, row);
           if (!span.valid)
             continue;
           const TI *in = plane + span.base;
@@ -238,46 +254,69 @@ void depthwise(const ConvGeometry &g, const TI *input, const TW *weight,
 template <typename TI, typename TW, typename Acc>
 void runConvTyped(const ConvGeometry &g, const Tensor &input,
                   const Tensor &weight, Tensor &out, WorkerPool &pool) {
-  using T = TI;
   // The GEMM multiplies weights (left) by im2col columns (right).
   MatrixProduct product{weight.getElementType(), input.getElementType()};
   const TI *in = static_cast<const TI *>(input.getRawData());
   const TW *w = static_cast<const TW *>(weight.getRawData());
   Acc *dst = static_cast<Acc *>(out.getRawData());
-  if (g.channelsPerGroup() == 1 && g.groups > 1) {
-    depthwise<TI, TW, Acc>(g, in, w, dst, pool);
-    return;
-  }
   int64_t rows = g.channelsPerGroup() * g.kernelSize;
+  int64_t mg = g.filtersPerGroup();
   bool direct = g.kernelSize == 1 &&
                 llvm::all_of(g.strides, [](int64_t s) { return s == 1; }) &&
                 llvm::all_of(g.padsBegin, [](int64_t p) { return p == 0; }) &&
                 g.inSize == g.outSize;
-  // Column tiles keep the im2col buffer near 16 MiB.
+  if (direct) {
+    // The input planes of a group are already the GEMM's right operand.
+    for (int64_t image = 0; image < g.batch; ++image)
+      for (int64_t group = 0; group < g.groups; ++group)
+        product.run(
+            mg, g.outSize, rows, w + group * mg * rows, rows,
+            in + (image * g.channels + group * g.channelsPerGroup()) * g.inSize,
+            g.inSize, dst + (image * g.filters + group * mg) * g.outSize,
+            g.outSize, &pool);
+    return;
+  }
+  WindowSpans spans(g);
+  if (g.channelsPerGroup() == 1 && g.groups > 1) {
+    depthwise<TI, TW, Acc>(g, spans, in, w, dst, pool);
+    return;
+  }
+  // The columns of all images form one GEMM (small feature maps make poor
+  // GEMMs on their own), in tiles that keep the im2col buffer near 16 MiB.
+  int64_t total = g.batch * g.outSize;
   int64_t tile = std::max<int64_t>(
       64,
-      (int64_t(16) << 20) / std::max<int64_t>(1, rows * int64_t(sizeof(T))));
-  tile = std::min(tile, g.outSize);
-  std::vector<T> col(direct ? 0 : rows * tile);
-  int64_t mg = g.filtersPerGroup();
-  for (int64_t image = 0; image < g.batch; ++image)
-    for (int64_t group = 0; group < g.groups; ++group) {
-      const T *groupIn =
-          in + (image * g.channels + group * g.channelsPerGroup()) * g.inSize;
-      const TW *groupW = w + group * mg * rows;
-      Acc *groupOut = dst + (image * g.filters + group * mg) * g.outSize;
-      if (direct) {
-        product.run(mg, g.outSize, rows, groupW, rows, groupIn, g.inSize,
-                    groupOut, g.outSize, &pool);
+      (int64_t(16) << 20) / std::max<int64_t>(1, rows * int64_t(sizeof(TI))));
+  tile = std::min(tile, total);
+  // Both buffers are fully written before being read: no initialisation.
+  std::unique_ptr<TI[]> col(new TI[rows * tile]);
+  std::unique_ptr<Acc[]> staged(new Acc[g.batch > 1 ? mg * tile : 1]);
+  for (int64_t group = 0; group < g.groups; ++group) {
+    const TW *groupW = w + group * mg * rows;
+    for (int64_t j0 = 0; j0 < total; j0 += tile) {
+      int64_t j1 = std::min(total, j0 + tile), cols = j1 - j0;
+      im2col(g, spans, in, group, j0, j1, col.get(), pool);
+      if (g.batch == 1) {
+        product.run(mg, cols, rows, groupW, rows, col.get(), cols,
+                    dst + group * mg * g.outSize + j0, g.outSize, &pool);
         continue;
       }
-      for (int64_t j0 = 0; j0 < g.outSize; j0 += tile) {
-        int64_t j1 = std::min(g.outSize, j0 + tile);
-        im2col(g, groupIn, j0, j1, col.data(), pool);
-        product.run(mg, j1 - j0, rows, groupW, rows, col.data(), j1 - j0,
-                    groupOut + j0, g.outSize, &pool);
-      }
+      // Scatter the [filter][column] product to each image's planes.
+      product.run(mg, cols, rows, groupW, rows, col.get(), cols, staged.get(),
+                  cols, &pool);
+      pool.parallelFor(mg, 1, [&](int64_t m0, int64_t m1) {
+        for (int64_t m = m0; m < m1; ++m)
+          for (int64_t j = j0; j < j1;) {
+            int64_t image = j / g.outSize, pos = j % g.outSize;
+            int64_t n = std::min(j1 - j, g.outSize - pos);
+            std::copy_n(staged.get() + m * cols + (j - j0), n,
+                        dst + (image * g.filters + group * mg + m) * g.outSize +
+                            pos);
+            j += n;
+          }
+      });
     }
+  }
 }
 
 LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,

@@ -26,32 +26,29 @@ using namespace mlir::qcc;
 
 namespace {
 
-/// Runs `row(in, out, rowIndex, kernelPos)` for each output row of each
-/// (image, channel) plane, planes in parallel.
+/// Runs `body(in, out, row)` for each output row of each (image, channel)
+/// plane, planes in parallel.
 template <typename T, typename R, typename F>
 void forEachRow(const WindowGeometry &g, int64_t planes, const T *src, R *dst,
                 WorkerPool &pool, F body) {
   int64_t work = std::max<int64_t>(1, g.outSize * g.kernelSize);
   pool.parallelFor(planes, std::max<int64_t>(1, kParallelGrain / work),
                    [&](int64_t p0, int64_t p1) {
-                     SmallVector<int64_t> kernelPos(g.getRank());
                      for (int64_t p = p0; p < p1; ++p)
                        for (int64_t row = 0; row < g.getNumRows(); ++row)
                          body(src + p * g.inSize,
-                              dst + p * g.outSize + row * g.getRowLength(), row,
-                              kernelPos);
+                              dst + p * g.outSize + row * g.getRowLength(),
+                              row);
                    });
 }
 
 /// Calls `visit(span)` for each kernel position (row-major) whose window
 /// reads real input in output row `row`.
 template <typename F>
-void forEachSpan(const WindowGeometry &g, int64_t row,
-                 MutableArrayRef<int64_t> kernelPos, F visit) {
-  std::fill(kernelPos.begin(), kernelPos.end(), 0);
+void forEachSpan(const WindowGeometry &g, const WindowSpans &spans, int64_t row,
+                 F visit) {
   for (int64_t k = 0; k < g.kernelSize; ++k) {
-    WindowSpan span = getWindowSpan(g, row, kernelPos);
-    incrementIndex(kernelPos, g.kernel);
+    const WindowSpan &span = spans.get(k, row);
     if (span.valid && span.hi > span.lo)
       visit(span);
   }
@@ -67,28 +64,26 @@ LogicalResult runMaxPool(Operation *op, ArrayRef<Tensor> operands,
   WindowGeometry g(operands[0].getShape(), out.getShape(),
                    maxPool.getKernelShape(), maxPool.getStrides(),
                    maxPool.getPads(), maxPool.getDilations());
+  WindowSpans spans(g);
   int64_t planes = out.getShape()[0] * out.getShape()[1];
   int64_t length = g.getRowLength();
   dispatchNumeric(out.getElementType(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     forEachRow(g, planes, operands[0].getData<T>(), out.getData<T>(),
-               context.pool,
-               [&](const T *in, T *y, int64_t row,
-                   MutableArrayRef<int64_t> kernelPos) {
+               context.pool, [&](const T *in, T *y, int64_t row) {
                  T lowest = std::numeric_limits<T>::lowest();
                  if constexpr (std::is_floating_point_v<T>)
                    lowest = -std::numeric_limits<T>::infinity();
                  std::fill(y, y + length, lowest);
-                 forEachSpan(g, row, kernelPos, [&](const WindowSpan &span) {
+                 forEachSpan(g, spans, row, [&](const WindowSpan &span) {
                    const T *x = in + span.base;
+                   // Branch-free, so that it vectorises; NaN wins.
                    for (int64_t q = span.lo; q < span.hi; ++q) {
                      T v = x[q * span.stride];
-                     if constexpr (std::is_floating_point_v<T>) {
-                       if (v > y[q] || std::isnan(v))
-                         y[q] = v;
-                     } else if (v > y[q]) {
-                       y[q] = v;
-                     }
+                     if constexpr (std::is_floating_point_v<T>)
+                       y[q] = (v > y[q] || v != v) ? v : y[q];
+                     else
+                       y[q] = v > y[q] ? v : y[q];
                    }
                  });
                });
@@ -108,15 +103,14 @@ LogicalResult runAvgPool(Operation *op, ArrayRef<Tensor> operands,
                    avgPool.getKernelShape(), avgPool.getStrides(),
                    avgPool.getPads(), {});
   bool includePad = avgPool.getCountIncludePad();
+  WindowSpans spans(g);
   int64_t planes = out.getShape()[0] * out.getShape()[1];
   int64_t length = g.getRowLength();
   forEachRow(g, planes, operands[0].getData<float>(), out.getData<float>(),
-             context.pool,
-             [&](const float *in, float *y, int64_t row,
-                 MutableArrayRef<int64_t> kernelPos) {
+             context.pool, [&](const float *in, float *y, int64_t row) {
                SmallVector<double> sums(length, 0.0);
                SmallVector<int64_t> counts(length, 0);
-               forEachSpan(g, row, kernelPos, [&](const WindowSpan &span) {
+               forEachSpan(g, spans, row, [&](const WindowSpan &span) {
                  const float *x = in + span.base;
                  for (int64_t q = span.lo; q < span.hi; ++q) {
                    sums[q] += x[q * span.stride];

@@ -18,6 +18,8 @@
 
 #include "Kernels.h"
 
+#include <vector>
+
 namespace mlir::qcc {
 
 struct WindowGeometry {
@@ -63,6 +65,16 @@ struct WindowSpan {
   int64_t base = 0, stride = 1;
 };
 
+/// Steps a row-major multi-index over `sizes`.
+inline void incrementIndex(MutableArrayRef<int64_t> index,
+                           ArrayRef<int64_t> sizes) {
+  for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
+    if (++index[d] < sizes[d])
+      return;
+    index[d] = 0;
+  }
+}
+
 inline int64_t floorDiv(int64_t a, int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
@@ -96,15 +108,28 @@ inline WindowSpan getWindowSpan(const WindowGeometry &g, int64_t row,
   return span;
 }
 
-/// Steps a row-major multi-index over `sizes`.
-inline void incrementIndex(MutableArrayRef<int64_t> index,
-                           ArrayRef<int64_t> sizes) {
-  for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
-    if (++index[d] < sizes[d])
-      return;
-    index[d] = 0;
+/// The spans of every (kernel position, output row) pair: they do not depend
+/// on the image or channel, so kernels compute them once per op.
+class WindowSpans {
+public:
+  explicit WindowSpans(const WindowGeometry &g) : rows(g.getNumRows()) {
+    spans.reserve(g.kernelSize * rows);
+    SmallVector<int64_t> kernelPos(g.getRank(), 0);
+    for (int64_t k = 0; k < g.kernelSize; ++k) {
+      for (int64_t row = 0; row < rows; ++row)
+        spans.push_back(getWindowSpan(g, row, kernelPos));
+      incrementIndex(kernelPos, g.kernel);
+    }
   }
-}
+  /// Kernel positions are numbered in row-major order.
+  const WindowSpan &get(int64_t kernelIndex, int64_t row) const {
+    return spans[kernelIndex * rows + row];
+  }
+
+private:
+  int64_t rows;
+  std::vector<WindowSpan> spans;
+};
 
 } // namespace mlir::qcc
 

@@ -117,8 +117,11 @@ def case_conv():
     # Big enough for im2col to work in column tiles (which split rows).
     xb = randn(1, 64, 90, 90)
     wb = randn(16, 64, 3, 3, scale=0.1)
+    # Several images in one GEMM, with a column tile ending mid-image.
+    xq = randn(3, 64, 50, 50)
+    wq = randn(8, 64, 3, 3, scale=0.1)
     return ({"x": x, "w": w, "b": b, "xd": xd, "wd": wd, "w1": w1, "x3": x3,
-             "w3": w3, "xb": xb, "wb": wb},
+             "w3": w3, "xb": xb, "wb": wb, "xq": xq, "wq": wq},
             {"grouped": conv_ref(x, w, b, 2, [2, 1], [1, 0, 2, 1], [1, 2]),
              "depthwise": conv_ref(xd, wd, None, 4, [1, 1], [1, 1, 1, 1],
                                    [2, 2]),
@@ -128,7 +131,8 @@ def case_conv():
                                    [1, 1]),
              "conv3d": conv_ref(x3, w3, None, 1, [1, 2, 1], [0, 1, 0, 1, 0, 1],
                                 [1, 1, 1]),
-             "big": conv2d_shifted_ref(xb, wb, 1)})
+             "big": conv2d_shifted_ref(xb, wb, 1),
+             "batched": conv2d_shifted_ref(xq, wq, 1)})
 
 
 def case_matmul():
