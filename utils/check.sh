@@ -42,6 +42,17 @@ onnx_pass=$(( $(onnx_count passed || echo 0) + $(onnx_count xfailed || echo 0) )
 onnx_fail=$(( $(onnx_count failed || echo 0) + $(onnx_count "unexpectedly passed" || echo 0) ))
 onnx_skip=$(( $(onnx_count unsupported-op || echo 0) ))
 
+# Suite 4: whole models (test/models/*.onnx) against ONNX Runtime 1.30 on
+# 1000 Fashion-MNIST test images (test/models/compare.py).
+models_out="$BUILD/check-models.txt"
+/usr/bin/python3 "$ROOT/test/models/compare.py" --build "$BUILD" | tee "$models_out"
+models_rc=${PIPESTATUS[0]}
+models_line=$(grep -E '^models: ' "$models_out" | tail -n 1)
+models_pass=$(echo "$models_line" | sed -nE 's/^models: ([0-9]+) passed.*/\1/p')
+models_fail=$(echo "$models_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+models_pass=${models_pass:-0}
+models_fail=${models_fail:-0}
+
 end=$(date +%s)
 echo
 echo "=== qcc test summary ($(( end - start )) s) ==="
@@ -50,10 +61,12 @@ printf '  lit:  %d passed, %d failed, %d unsupported (features missing on this h
 printf '  unit: %d passed, %d failed\n' "$unit_pass" "$unit_fail"
 printf '  onnx-backend: %d passed (%d expected failures), %d failed, %d unsupported-op (%s mode)\n' \
   "$onnx_pass" "$(onnx_count xfailed || echo 0)" "$onnx_fail" "$onnx_skip" "${onnx_mode:-no}"
-total_pass=$(( lit_pass + unit_pass + onnx_pass ))
-total_fail=$(( lit_fail + unit_fail + onnx_fail ))
+printf '  models vs ONNX Runtime: %d passed, %d failed\n' "$models_pass" "$models_fail"
+total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass ))
+total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail ))
 if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$onnx_rc" -ne 0 ] && [ "$onnx_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$models_rc" -ne 0 ] && [ "$models_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 echo "$total_pass passed, $total_fail failed"
 if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi

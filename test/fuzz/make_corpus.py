@@ -4,7 +4,7 @@
     /usr/bin/python3 test/fuzz/make_corpus.py
 
 Seeds (kept small: the whole corpus stays well under 200 KB):
-  tiny_cnn.onnx          examples/models/tiny_cnn.onnx, batch fixed to 1
+  tiny_cnn.onnx          make_tiny_cnn.py's CNN, batch fixed to 1
   <name>.onnxtext/.onnx  the .onnxtext models of test/Frontend/ONNX, with the
                          lit lines dropped and symbolic dimensions fixed (the
                          harness passes no --shape), as text and as protobuf
@@ -67,13 +67,10 @@ def main():
     out = os.path.join(HERE, "corpus")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    # The example model with its symbolic batch fixed to 1 (no --shape here).
-    cnn = onnx.load(os.path.join(ROOT, "examples", "models", "tiny_cnn.onnx"))
-    for info in list(cnn.graph.input) + list(cnn.graph.output):
-        for dim in info.type.tensor_type.shape.dim:
-            if dim.HasField("dim_param"):
-                dim.dim_value = 1
-    onnx.save(cnn, os.path.join(out, "tiny_cnn.onnx"))
+    # A small CNN with its batch fixed to 1 (the harness passes no --shape).
+    sys.path.insert(0, HERE)
+    import make_tiny_cnn
+    make_tiny_cnn.main(os.path.join(out, "tiny_cnn.onnx"), batch=1)
 
     for path in sorted(glob.glob(os.path.join(ROOT, "test", "Frontend", "ONNX",
                                               "*.onnxtext"))):

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Writes tiny_cnn.onnx: a small CNN (Conv-BatchNorm-Relu-MaxPool, twice,
-then GlobalAveragePool-Flatten-Gemm) on 1x28x28 images with a symbolic batch
-dimension, opset 13. Weights are seeded random numbers: this model exists to
-exercise the compiler, not to classify. Run with Debian's /usr/bin/python3
-(python3-onnx, python3-numpy):
+"""Writes tiny_cnn.onnx, a fuzzing seed: a small CNN (Conv-BatchNorm-Relu-
+MaxPool, twice, then GlobalAveragePool-Flatten-Gemm) on 1x28x28 images,
+opset 13, batch dimension `batch` (symbolic) or fixed. Weights are seeded
+random numbers: the model exists to exercise the importer, not to classify.
+make_corpus.py calls main(path, batch=1); standalone:
 
-    /usr/bin/python3 examples/models/make_tiny_cnn.py examples/models/tiny_cnn.onnx
+    /usr/bin/python3 test/fuzz/make_tiny_cnn.py tiny_cnn.onnx
 """
 import sys
 
@@ -14,7 +14,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def main(path):
+def main(path, batch="batch"):
     rng = np.random.default_rng(2026)
 
     def init(name, shape, scale=0.3):
@@ -45,11 +45,11 @@ def main(path):
     ]
     graph = helper.make_graph(
         nodes, "tiny_cnn",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 28, 28])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, 1, 28, 28])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, 10])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
-                              producer_name="qcc examples/models/make_tiny_cnn.py")
+                              producer_name="qcc test/fuzz/make_tiny_cnn.py")
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, path)
