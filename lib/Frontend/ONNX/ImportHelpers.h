@@ -9,6 +9,8 @@
 
 #include "NodeImporter.h"
 
+#include "mlir/IR/Diagnostics.h"
+
 #include <numeric>
 
 namespace mlir::qcc::onnx_import {
@@ -23,10 +25,20 @@ FailureOr<Value> build(NodeImporter &n, Args &&...args) {
   OpTy::build(n.builder, state, NoneType::get(ctx),
               std::forward<Args>(args)...);
   state.types.clear();
-  if (failed(OpTy::inferReturnTypes(
-          ctx, n.loc, state.operands, state.attributes.getDictionary(ctx),
-          state.getRawProperties(), state.regions, state.types)))
-    return failure();
+  // Re-emit the inference diagnostic prefixed with the node's name.
+  std::string reason;
+  LogicalResult inferred = failure();
+  {
+    ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &diag) {
+      reason = diag.str();
+      return success();
+    });
+    inferred = OpTy::inferReturnTypes(
+        ctx, n.loc, state.operands, state.attributes.getDictionary(ctx),
+        state.getRawProperties(), state.regions, state.types);
+  }
+  if (failed(inferred))
+    return n.emitError() << reason;
   Operation *op = n.builder.create(state);
   SmallVector<Value> folded;
   if (succeeded(n.builder.tryFold(op, folded)) && !folded.empty() &&
