@@ -34,21 +34,14 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   return strides;
 }
 
-/// For each element of `outShape`, the linear index of the element of a
-/// tensor of `inShape` that NumPy broadcasting reads.
-SmallVector<int64_t> broadcastIndexMap(ArrayRef<int64_t> outShape,
-                                       ArrayRef<int64_t> inShape) {
+/// Maps every element of `outShape`, in row-major order, to a source linear
+/// index computed by `source(index)` from its multi-dimensional index.
+template <typename Fn>
+SmallVector<int64_t> mapIndices(ArrayRef<int64_t> outShape, Fn source) {
   int64_t count = ShapedType::getNumElements(outShape);
-  SmallVector<int64_t> inStrides = stridesOf(inShape);
-  size_t offset = outShape.size() - inShape.size();
-  SmallVector<int64_t> map(count);
-  SmallVector<int64_t> index(outShape.size(), 0);
+  SmallVector<int64_t> map(count), index(outShape.size(), 0);
   for (int64_t linear = 0; linear < count; ++linear) {
-    int64_t src = 0;
-    for (size_t d = 0; d < inShape.size(); ++d)
-      if (inShape[d] != 1)
-        src += index[d + offset] * inStrides[d];
-    map[linear] = src;
+    map[linear] = source(ArrayRef<int64_t>(index));
     for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
       if (++index[d] < outShape[d])
         break;
@@ -56,6 +49,21 @@ SmallVector<int64_t> broadcastIndexMap(ArrayRef<int64_t> outShape,
     }
   }
   return map;
+}
+
+/// For each element of `outShape`, the linear index of the element of a
+/// tensor of `inShape` that NumPy broadcasting reads.
+SmallVector<int64_t> broadcastIndexMap(ArrayRef<int64_t> outShape,
+                                       ArrayRef<int64_t> inShape) {
+  SmallVector<int64_t> inStrides = stridesOf(inShape);
+  size_t offset = outShape.size() - inShape.size();
+  return mapIndices(outShape, [&](ArrayRef<int64_t> index) {
+    int64_t src = 0;
+    for (size_t d = 0; d < inShape.size(); ++d)
+      if (inShape[d] != 1)
+        src += index[d + offset] * inStrides[d];
+    return src;
+  });
 }
 
 /// Builds a tensor of `type` whose element i is element `sources[i].second`
@@ -361,22 +369,15 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     return {};
   if (input.isSplat())
     return input.resizeSplat(getType());
-  ArrayRef<int64_t> outShape = getType().getShape();
   SmallVector<int64_t> inStrides = stridesOf(input.getType().getShape());
-  int64_t count = getType().getNumElements();
-  SmallVector<int64_t> map(count), index(outShape.size(), 0);
-  for (int64_t linear = 0; linear < count; ++linear) {
-    int64_t src = 0;
-    for (size_t d = 0; d < perm.size(); ++d)
-      src += index[d] * inStrides[perm[d]];
-    map[linear] = src;
-    for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < outShape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return gatherElements(getType(), input, map);
+  return gatherElements(
+      getType(), input,
+      mapIndices(getType().getShape(), [&](ArrayRef<int64_t> index) {
+        int64_t src = 0;
+        for (size_t d = 0; d < perm.size(); ++d)
+          src += index[d] * inStrides[perm[d]];
+        return src;
+      }));
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
@@ -414,23 +415,16 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
     return {};
   if (input.isSplat())
     return input.resizeSplat(getType());
-  ArrayRef<int64_t> outShape = getType().getShape();
   SmallVector<int64_t> inStrides = stridesOf(input.getType().getShape());
   ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
-  int64_t count = getType().getNumElements();
-  SmallVector<int64_t> map(count), index(outShape.size(), 0);
-  for (int64_t linear = 0; linear < count; ++linear) {
-    int64_t src = 0;
-    for (size_t d = 0; d < outShape.size(); ++d)
-      src += (starts[d] + index[d] * steps[d]) * inStrides[d];
-    map[linear] = src;
-    for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < outShape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return gatherElements(getType(), input, map);
+  return gatherElements(
+      getType(), input,
+      mapIndices(getType().getShape(), [&](ArrayRef<int64_t> index) {
+        int64_t src = 0;
+        for (size_t d = 0; d < index.size(); ++d)
+          src += (starts[d] + index[d] * steps[d]) * inStrides[d];
+        return src;
+      }));
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
