@@ -1,0 +1,221 @@
+//===- IntegerMath.h - qcc's exact integer arithmetic primitives -*- C++
+//-*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The integer primitives shared by the quantization pass, the integer
+// interpreter and the CPU/GPU kernels: dyadic requantization, exact integer
+// square root, I-BERT integer softmax (with qcc's overflow fixes), i-GELU and
+// the integer LayerNorm core. Every function is pure, deterministic and
+// defined bit-exactly below; docs/IntegerSemantics.md states the rounding
+// rule, the overflow bounds and the measured error figures.
+//
+// Rounding rule used everywhere a real value is rounded to an integer: round
+// half up, floor(v + 1/2), computed as (x * m + 2^(e-1)) >> e with an
+// arithmetic shift. Every `floor` below is the mathematical floor (towards
+// minus infinity), also for negative values.
+//
+// Plain C++17 and <cstdint>: no MLIR or LLVM headers, no allocation, no
+// exceptions, so kernels and runtimes can use the same definitions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_QUANT_INTEGERMATH_H
+#define QCC_QUANT_INTEGERMATH_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::qcc {
+
+//===----------------------------------------------------------------------===//
+// Dyadic requantization
+//===----------------------------------------------------------------------===//
+
+/// A non-negative dyadic number multiplier * 2^-shift.
+///
+/// Invariants of every value made by makeDyadic: either multiplier == 0 and
+/// shift == 0 (the flushed zero), or multiplier in [2^30, 2^31 - 1] and shift
+/// in [0, 61].
+struct Dyadic {
+  int32_t multiplier = 0;
+  int32_t shift = 0;
+};
+
+/// Smallest ratio makeDyadic represents; smaller ratios flush to zero.
+inline constexpr double kDyadicMinRatio = 1.0 / 2147483648.0; // 2^-31
+/// Ratios must be strictly below this (so that shift >= 0).
+inline constexpr double kDyadicMaxRatio = 1073741824.0; // 2^30
+
+/// Splits the real ratio \p ratio into a Dyadic (TFLite QuantizeMultiplier).
+///
+/// With ratio = f * 2^k, f in [0.5, 1) (frexp): m = floor(f * 2^31 + 1/2) in
+/// [2^30, 2^31] and shift = 31 - k; when m == 2^31 it is halved to 2^30 and
+/// the shift decremented. The result satisfies
+///   |multiplier * 2^-shift - ratio| / ratio < 2^-31.
+/// Ratios in [0, 2^-31) give the zero Dyadic {0, 0}. Negative, NaN, infinite
+/// ratios and ratios >= 2^30 are errors: std::nullopt.
+std::optional<Dyadic> makeDyadic(double ratio);
+
+/// The real value multiplier * 2^-shift of \p d (exact in double).
+double dyadicValue(Dyadic d);
+
+/// Returns floor(acc * d.multiplier / 2^d.shift + 1/2), i.e. the product
+/// rounded half up (ties go towards +infinity, also for negative acc),
+/// computed exactly in 128-bit arithmetic and saturated to the int64 range.
+/// For |acc| < 2^32 and any Dyadic from makeDyadic the result is below 2^63
+/// in magnitude and never saturates.
+int64_t applyDyadic(int64_t acc, Dyadic d);
+
+/// Requantizes an int32 accumulator: clamp(applyDyadic(acc, d) + zeroPoint,
+/// qmin, qmax), evaluated in int64 (no intermediate overflow for any
+/// argument). Requires qmin <= qmax.
+int32_t requantize(int32_t acc, Dyadic d, int32_t zeroPoint, int32_t qmin,
+                   int32_t qmax);
+
+//===----------------------------------------------------------------------===//
+// Integer square root
+//===----------------------------------------------------------------------===//
+
+/// Returns floor(sqrt(n)) for every n in [0, 2^64 - 1], exactly.
+///
+/// I-BERT Algorithm 4 (Newton, Crandall & Pomerance): x0 = 2^ceil(bits(n)/2)
+/// >= sqrt(n), x' = floor((x + floor(n / x)) / 2), stop at the first x' >= x
+/// and return x. Only integer division, addition and shifts.
+uint32_t isqrt64(uint64_t n);
+
+//===----------------------------------------------------------------------===//
+// Integer softmax (I-BERT i-exp with qcc's fixes)
+//===----------------------------------------------------------------------===//
+
+/// Parameters of intSoftmaxRow for one input scale.
+///
+/// Scores q (scale s, |q| < 2^(inputBits-1)) are shifted by the row max,
+/// x = q - max <= 0, and requantized to the fixed internal exponent scale
+/// s_x = ln2 / 2^kExpFracBits: x' = max(applyDyadic(x, toExpScale),
+/// -kExpClampOctaves * 2^kExpFracBits). Then, with x0 = -2^kExpFracBits
+/// (exactly ln2 in real terms), oct = floor(-x' / 2^kExpFracBits) (a shift)
+/// and r = x' + oct * 2^kExpFracBits in (x0, 0]:
+///   z   = r * (r + polyB) + polyC             (int64, scale a * s_x^2)
+///   e16 = floor(z * m / 2^(e + oct) + 1/2)    (toE16 = {m, e})
+/// e16 is exp(x * s) with scale 2^-15 (e16 <= 2^15 + 16).
+struct IntSoftmaxParams {
+  /// Fractional bits of the internal exponent scale s_x = ln2 / 2^12.
+  static constexpr int kExpFracBits = 12;
+  /// Clamp of the exponent at -30 * ln2 (I-BERT's n = 30).
+  static constexpr int kExpClampOctaves = 30;
+  /// The exp result is requantized to scale 2^-kExpOutBits (16 bits).
+  static constexpr int kExpOutBits = 15;
+  /// Output scale is 2^-kOutBits; outputs are u8 in [0, 255].
+  static constexpr int kOutBits = 8;
+  /// Numerator bits of the normalisation reciprocal floor(2^47 / sum).
+  static constexpr int kRecipBits = 47;
+
+  /// The input scale s.
+  double scale = 0;
+  /// Bits of the (signed) input scores, in [2, 16].
+  int inputBits = 0;
+  /// s / s_x: requantizes x = q - max to the internal exponent scale.
+  Dyadic toExpScale;
+  /// floor((b / a) / s_x) with a = 0.35815147, b = 0.96963238.
+  int64_t polyB = 0;
+  /// floor((c / a) / s_x^2) with c = 1.
+  int64_t polyC = 0;
+  /// a * s_x^2 * 2^15: requantizes z to the 16-bit exp.
+  Dyadic toE16;
+};
+
+/// Computes the softmax parameters for input scale \p scale and signed
+/// \p inputBits-bit scores. Returns std::nullopt when inputBits is not in
+/// [2, 16], or scale is not finite and positive, or s / s_x is outside the
+/// Dyadic range (s must lie in [ln2 * 2^-43, ln2 * 2^18)).
+std::optional<IntSoftmaxParams> makeIntSoftmaxParams(double scale,
+                                                     int inputBits);
+
+/// Compile-time overflow proof for rows of at most \p rowLength elements:
+/// recomputes the worst case of every intermediate of intSoftmaxRow from
+/// \p params and checks that int64 values stay below 2^62, the exp sum below
+/// 2^31 and every e16 below 2^16. Returns true when all bounds hold;
+/// otherwise false with the first violated bound in \p diagnostic (if given).
+bool checkIntSoftmaxBounds(const IntSoftmaxParams &params, int64_t rowLength,
+                           std::string *diagnostic = nullptr);
+
+/// The 16-bit integer exp: e16 for a non-positive shifted score x = q - max
+/// (see IntSoftmaxParams), scale 2^-15. Requires -2^inputBits < x <= 0.
+uint32_t intExp16(int64_t x, const IntSoftmaxParams &params);
+
+/// Integer softmax of one row of \p length scores \p in (each within
+/// params.inputBits signed bits). \p keep may be null (all elements take
+/// part); otherwise elements with keep[i] == 0 are excluded: their output is
+/// exactly 0 and the others are bit-identical to the row with them deleted.
+///
+/// max = max of the kept scores; e_i = intExp16(in[i] - max) for kept i, 0
+/// otherwise; sum = sum of e_i (>= 2^15 - 16 when any is kept);
+/// recip = floor(2^47 / sum); out[i] = min(255, floor(e_i * recip / 2^39)).
+/// Output scale 2^-8. For a row with k kept elements,
+/// 256 - k <= sum(out) <= 256. A row with nothing kept outputs all zeros.
+/// Requires checkIntSoftmaxBounds(params, length).
+void intSoftmaxRow(const int32_t *in, const uint8_t *keep, int64_t length,
+                   const IntSoftmaxParams &params, uint8_t *out);
+
+//===----------------------------------------------------------------------===//
+// i-GELU
+//===----------------------------------------------------------------------===//
+
+/// Parameters of iGelu for one input scale s (I-BERT IntGELU, sign-flipped so
+/// that every constant is non-negative).
+///
+/// With s1 = s / sqrt(2), erf(x s1) ~ sgn(x) * (1 - 0.2888 (min(|x|s1, 1.769)
+/// - 1.769)^2):
+///   clip = -floor(-1.769 / s1)              (I-BERT's -b_int)
+///   one  = floor(1 / (0.2888 * s1^2))       (I-BERT's -c_int)
+///   erfMag = floor((one - (min(|x|, clip) - clip)^2) / 2^erfShift)
+///   out  = x * (sgn(x) * erfMag + floor(one / 2^erfShift))   (int64)
+/// Output scale outScale = s * 0.2888 * s1^2 * 2^erfShift / 2. erfShift is
+/// the smallest shift that makes floor(one / 2^erfShift) < 2^24.
+struct IGeluParams {
+  double scale = 0;
+  int64_t clip = 0;
+  int64_t one = 0;
+  int32_t erfShift = 0;
+  double outScale = 0;
+};
+
+/// Computes i-GELU parameters for input scale \p scale. Returns std::nullopt
+/// unless 1e-9 <= scale <= 0.25 (clip < 2^31 and clip^2 <= one).
+std::optional<IGeluParams> makeIGeluParams(double scale);
+
+/// i-GELU of an int32 value with the scale of \p params; the result has scale
+/// params.outScale and |result| < 2^56.
+int64_t iGelu(int32_t x, const IGeluParams &params);
+
+//===----------------------------------------------------------------------===//
+// Integer LayerNorm core
+//===----------------------------------------------------------------------===//
+
+/// Numerator bits of the LayerNorm reciprocal floor(2^39 / std).
+inline constexpr int kLayerNormRecipBits = 39;
+
+/// Normalises one row of \p length int32 values (|in[i]| < 2^21, i.e. at
+/// most 22-bit signed inputs, length in [1, 2^16]) without gamma and beta:
+///   mean = floor((2 * sum + length) / (2 * length))  (exact integer division,
+///          the mean rounded half up)
+///   y    = in[i] - mean
+///   var  = sum((y >> shift)^2)                       (uint64)
+///   std  = isqrt64(var) << shift
+///   out  = std == 0 ? 0 : floor(y * floor(2^39 / std) / 2^9)
+/// out[i] ~ 2^30 * y / std, i.e. the normalised value (x - mean) / sigma
+/// (population sigma, no epsilon) has scale sqrt(length) * 2^-30, and
+/// |out[i]| <= 2^30 when shift == 0 (saturated to int32 otherwise). \p shift
+/// (in [0, 16]) is I-BERT's static variance shift; 0 is exact and never
+/// overflows here. A constant row (std == 0) gives all zeros, so the caller's
+/// bias is the whole output.
+void intLayerNormRow(const int32_t *in, int64_t length, int shift,
+                     int32_t *out);
+
+} // namespace mlir::qcc
+
+#endif // QCC_QUANT_INTEGERMATH_H
