@@ -191,6 +191,8 @@ void mlir::qcc::intSoftmaxRow(const int32_t *in, const uint8_t *keep,
                               int64_t length, const IntSoftmaxParams &params,
                               uint8_t *out) {
   using P = IntSoftmaxParams;
+  assert(checkIntSoftmaxBounds(params, length < 1 ? 1 : length) &&
+         "softmax parameters overflow for this row length");
   bool any = false;
   int32_t rowMax = 0;
   for (int64_t i = 0; i < length; ++i) {

@@ -101,7 +101,7 @@ uint32_t isqrt64(uint64_t n);
 /// and r = x' + oct * 2^kExpFracBits in (x0, 0]:
 ///   z   = r * (r + polyB) + polyC             (int64, scale a * s_x^2)
 ///   e16 = floor(z * m / 2^(e + oct) + 1/2)    (toE16 = {m, e})
-/// e16 is exp(x * s) with scale 2^-15 (e16 <= 2^15 + 16).
+/// e16 is exp(x * s) with scale 2^-15 (e16 <= 2^15 + 1).
 struct IntSoftmaxParams {
   /// Fractional bits of the internal exponent scale s_x = ln2 / 2^12.
   static constexpr int kExpFracBits = 12;
@@ -153,7 +153,7 @@ uint32_t intExp16(int64_t x, const IntSoftmaxParams &params);
 /// exactly 0 and the others are bit-identical to the row with them deleted.
 ///
 /// max = max of the kept scores; e_i = intExp16(in[i] - max) for kept i, 0
-/// otherwise; sum = sum of e_i (>= 2^15 - 16 when any is kept);
+/// otherwise; sum = sum of e_i (>= 2^15 - 1 when any is kept);
 /// recip = floor(2^47 / sum); out[i] = min(255, floor(e_i * recip / 2^39)).
 /// Output scale 2^-8. For a row with k kept elements,
 /// 256 - k <= sum(out) <= 256. A row with nothing kept outputs all zeros.
