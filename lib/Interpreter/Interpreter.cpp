@@ -143,6 +143,8 @@ struct Interpreter::Impl {
   func::FuncOp fn;
   InterpreterOptions options;
   WorkerPool pool;
+  /// Results and scratch memory, recycled from run to run.
+  std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>();
   unsigned numSlots = 0;
   SmallVector<Step> steps;
   SmallVector<unsigned> argSlots, returnSlots;
@@ -262,7 +264,7 @@ FailureOr<SmallVector<Tensor>> Interpreter::Impl::run(ArrayRef<Tensor> inputs) {
   for (unsigned slot : releaseAtStart)
     slots[slot] = Tensor();
 
-  KernelContext context{pool};
+  KernelContext context{pool, buffers};
   SmallVector<Tensor, 4> operands;
   SmallVector<Tensor, 2> results;
   for (const Step &step : steps) {

@@ -7,10 +7,12 @@
 #include "qcc/Interpreter/Tensor.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/ErrorHandling.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -77,9 +79,76 @@ std::optional<ElementType> mlir::qcc::getElementType(Type type) {
   }
 }
 
-Tensor::Storage::~Storage() { std::free(data); }
+struct BufferPool::Impl {
+  mutable std::mutex mutex;
+  /// Free buffers by (rounded) size.
+  llvm::DenseMap<size_t, llvm::SmallVector<void *, 2>> free;
+  size_t cached = 0, inUse = 0, peakInUse = 0;
+};
 
-Tensor Tensor::allocate(ElementType type, llvm::ArrayRef<int64_t> shape) {
+/// Rounds a request up to whole cache lines (never zero bytes).
+static size_t roundBufferSize(size_t bytes) {
+  return std::max<size_t>((bytes + 63) / 64 * 64, 64);
+}
+
+BufferPool::BufferPool() : impl(std::make_unique<Impl>()) {}
+
+BufferPool::~BufferPool() {
+  for (auto &entry : impl->free)
+    for (void *data : entry.second)
+      std::free(data);
+}
+
+void *BufferPool::allocate(size_t bytes) {
+  bytes = roundBufferSize(bytes);
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->inUse += bytes;
+    impl->peakInUse = std::max(impl->peakInUse, impl->inUse);
+    auto it = impl->free.find(bytes);
+    if (it != impl->free.end() && !it->second.empty()) {
+      impl->cached -= bytes;
+      return it->second.pop_back_val();
+    }
+  }
+  void *data = std::aligned_alloc(64, bytes);
+  if (!data) {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->inUse -= bytes;
+  }
+  return data;
+}
+
+void BufferPool::release(void *data, size_t bytes) {
+  if (!data)
+    return;
+  bytes = roundBufferSize(bytes);
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->inUse -= bytes;
+    if (impl->cached + bytes <= impl->peakInUse) {
+      impl->cached += bytes;
+      impl->free[bytes].push_back(data);
+      return;
+    }
+  }
+  std::free(data);
+}
+
+size_t BufferPool::getCachedBytes() const {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  return impl->cached;
+}
+
+Tensor::Storage::~Storage() {
+  if (pool)
+    pool->release(data, bytes);
+  else
+    std::free(data);
+}
+
+Tensor Tensor::allocate(ElementType type, llvm::ArrayRef<int64_t> shape,
+                        const std::shared_ptr<BufferPool> &pool) {
   // Element counts beyond 2^48 are certainly not a real model.
   constexpr uint64_t kMaxElements = uint64_t(1) << 48;
   uint64_t count = 1;
@@ -89,10 +158,16 @@ Tensor Tensor::allocate(ElementType type, llvm::ArrayRef<int64_t> shape) {
     count *= static_cast<uint64_t>(d);
   }
   size_t bytes = static_cast<size_t>(count) * getElementSize(type);
-  // aligned_alloc wants a multiple of the alignment; never allocate zero.
-  size_t rounded = std::max<size_t>((bytes + 63) / 64 * 64, 64);
   auto storage = std::make_shared<Storage>();
-  storage->data = std::aligned_alloc(64, rounded);
+  storage->bytes = bytes;
+  if (pool) {
+    storage->data = pool->allocate(bytes);
+    if (storage->data)
+      storage->pool = pool;
+  } else {
+    // aligned_alloc wants a multiple of the alignment; never allocate zero.
+    storage->data = std::aligned_alloc(64, roundBufferSize(bytes));
+  }
   if (!storage->data)
     return {};
   return Tensor(type, shape, static_cast<int64_t>(count), std::move(storage));

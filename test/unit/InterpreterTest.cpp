@@ -107,6 +107,40 @@ TEST_F(InterpreterTest, RunsAndReleasesIntermediates) {
   EXPECT_FALSE(seen[2].isUniquelyOwned()); // also the result
 }
 
+TEST(InterpreterBufferPoolTest, ReusesBuffersWithinThePeak) {
+  auto pool = std::make_shared<BufferPool>();
+  void *a = pool->allocate(1000);
+  void *b = pool->allocate(5000);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % 64, 0u);
+  pool->release(a, 1000);
+  pool->release(b, 5000);
+  // Both fit in the peak of 1024 + 5056 bytes in use: both are cached.
+  EXPECT_EQ(pool->getCachedBytes(), 1024u + 5056u);
+  // The same size (after rounding to 64 bytes) comes back.
+  EXPECT_EQ(pool->allocate(1010), a);
+  EXPECT_EQ(pool->getCachedBytes(), 5056u);
+  // A size never used is new memory; giving it back would exceed the peak
+  // with the cached 5056 bytes, so it is freed instead.
+  void *c = pool->allocate(64 << 10);
+  pool->release(a, 1010);
+  pool->release(c, 64 << 10);
+  EXPECT_LE(pool->getCachedBytes(), size_t(1024 + 5056 + (64 << 10)));
+  // Tensors give their buffers back when the last handle goes, and keep the
+  // pool alive.
+  Tensor t = Tensor::allocate(ElementType::F32, {16, 16}, pool);
+  void *data = t.getRawData();
+  Tensor view = t.reshape({256});
+  t = Tensor();
+  size_t cached = pool->getCachedBytes();
+  view = Tensor();
+  EXPECT_EQ(pool->getCachedBytes(), cached + 1024);
+  Tensor again = Tensor::allocate(ElementType::I32, {256}, pool);
+  EXPECT_EQ(again.getRawData(), data);
+  pool.reset();
+  EXPECT_EQ(again.getNumElements(), 256);
+}
+
 TEST_F(InterpreterTest, ReportsBadInputs) {
   func::FuncOp fn = parse(R"mlir(
     func.func @main(%a: tensor<2xf32> {qcc.name = "x"}) -> tensor<2xf32> {

@@ -68,14 +68,42 @@ template <> struct ElementTypeOf<bool> {
   static constexpr ElementType value = ElementType::I1;
 };
 
+/// A cache of freed buffers by size, for tensors and kernel scratch memory.
+/// An interpreter runs the same shapes again and again: reusing its buffers
+/// avoids the system allocator and, for large buffers, the page faults of
+/// fresh memory on every run. Buffers are 64-byte aligned. The cache keeps at
+/// most as many bytes as were once in use at the same time, so memory stays
+/// within twice the peak. Thread-safe.
+class BufferPool {
+public:
+  BufferPool();
+  ~BufferPool();
+  BufferPool(const BufferPool &) = delete;
+  BufferPool &operator=(const BufferPool &) = delete;
+
+  /// A buffer of at least `bytes` bytes (null when memory is exhausted).
+  void *allocate(size_t bytes);
+  /// Gives back a buffer `allocate(bytes)` returned.
+  void release(void *data, size_t bytes);
+  /// Bytes held in the cache, not in use.
+  size_t getCachedBytes() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
 class Tensor {
 public:
   /// A null tensor (no type, no elements).
   Tensor() = default;
 
-  /// Allocates a tensor with uninitialised elements (64-byte aligned).
-  /// Returns a null tensor if the size overflows or memory is exhausted.
-  static Tensor allocate(ElementType type, llvm::ArrayRef<int64_t> shape);
+  /// Allocates a tensor with uninitialised elements (64-byte aligned), from
+  /// `pool` when given (the tensor keeps the pool alive and gives the buffer
+  /// back when its last handle goes). Returns a null tensor if the size
+  /// overflows or memory is exhausted.
+  static Tensor allocate(ElementType type, llvm::ArrayRef<int64_t> shape,
+                         const std::shared_ptr<BufferPool> &pool = nullptr);
 
   /// Like allocate, with every byte zero.
   static Tensor zeros(ElementType type, llvm::ArrayRef<int64_t> shape);
@@ -122,6 +150,8 @@ public:
 private:
   struct Storage {
     void *data = nullptr;
+    size_t bytes = 0;
+    std::shared_ptr<BufferPool> pool;
     ~Storage();
   };
   Tensor(ElementType type, llvm::ArrayRef<int64_t> shape, int64_t numElements,

@@ -42,7 +42,7 @@ LogicalResult runAttention(Operation *op, ArrayRef<Tensor> operands,
                            SmallVectorImpl<Tensor> &results,
                            KernelContext &context) {
   auto attention = cast<AttentionOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   const Tensor &q = operands[0], &k = operands[1], &v = operands[2];

@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -17,10 +18,19 @@ ElementType mlir::qcc::getTensorElementType(Value value) {
       cast<RankedTensorType>(value.getType()).getElementType());
 }
 
-Tensor mlir::qcc::allocateResult(Operation *op, unsigned index) {
+ScratchBuffer::ScratchBuffer(KernelContext &context, size_t bytes)
+    : pool(*context.buffers), data(pool.allocate(bytes)), bytes(bytes) {
+  if (!data)
+    llvm::report_bad_alloc_error("qcc interpreter: kernel scratch memory");
+}
+
+ScratchBuffer::~ScratchBuffer() { pool.release(data, bytes); }
+
+Tensor mlir::qcc::allocateResult(Operation *op, KernelContext &context,
+                                 unsigned index) {
   auto type = cast<RankedTensorType>(op->getResult(index).getType());
-  Tensor tensor =
-      Tensor::allocate(*getElementType(type.getElementType()), type.getShape());
+  Tensor tensor = Tensor::allocate(*getElementType(type.getElementType()),
+                                   type.getShape(), context.buffers);
   if (!tensor)
     op->emitError() << "cannot allocate the result " << type
                     << ": out of memory";

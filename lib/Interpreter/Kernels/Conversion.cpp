@@ -60,7 +60,7 @@ template <typename R, typename T> R convertElement(T x) {
 LogicalResult runCast(Operation *op, ArrayRef<Tensor> operands,
                       SmallVectorImpl<Tensor> &results,
                       KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   const Tensor &in = operands[0];
@@ -115,7 +115,7 @@ LogicalResult runQuantize(Operation *op, ArrayRef<Tensor> operands,
                           SmallVectorImpl<Tensor> &results,
                           KernelContext &context) {
   auto quantize = cast<QuantizeOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<float> scales = quantize.getScales();
@@ -152,7 +152,7 @@ LogicalResult runDequantize(Operation *op, ArrayRef<Tensor> operands,
                             SmallVectorImpl<Tensor> &results,
                             KernelContext &context) {
   auto dequantize = cast<DequantizeOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<float> scales = dequantize.getScales();

@@ -91,7 +91,7 @@ LogicalResult runReshape(Operation *op, ArrayRef<Tensor> operands,
 LogicalResult runTranspose(Operation *op, ArrayRef<Tensor> operands,
                            SmallVectorImpl<Tensor> &results,
                            KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<int64_t> perm = cast<TransposeOp>(op).getPermutation();
@@ -108,7 +108,7 @@ LogicalResult runTranspose(Operation *op, ArrayRef<Tensor> operands,
 LogicalResult runConcat(Operation *op, ArrayRef<Tensor> operands,
                         SmallVectorImpl<Tensor> &results,
                         KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   int64_t axis = cast<ConcatOp>(op).getAxis();
@@ -141,7 +141,7 @@ LogicalResult runSlice(Operation *op, ArrayRef<Tensor> operands,
                        SmallVectorImpl<Tensor> &results,
                        KernelContext &context) {
   auto slice = cast<SliceOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   SmallVector<int64_t> inStrides = getStrides(operands[0].getShape());
@@ -192,7 +192,7 @@ LogicalResult gatherTyped(Operation *op, const Tensor &data,
 LogicalResult runGather(Operation *op, ArrayRef<Tensor> operands,
                         SmallVectorImpl<Tensor> &results,
                         KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   int64_t axis = cast<GatherOp>(op).getAxis();
@@ -226,7 +226,7 @@ uint64_t getPadBits(TypedAttr value, ElementType type) {
 LogicalResult runPad(Operation *op, ArrayRef<Tensor> operands,
                      SmallVectorImpl<Tensor> &results, KernelContext &context) {
   auto pad = cast<PadOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   const Tensor &in = operands[0];
@@ -285,7 +285,7 @@ LogicalResult runPad(Operation *op, ArrayRef<Tensor> operands,
 LogicalResult runBroadcastTo(Operation *op, ArrayRef<Tensor> operands,
                              SmallVectorImpl<Tensor> &results,
                              KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<int64_t> inShape = operands[0].getShape();

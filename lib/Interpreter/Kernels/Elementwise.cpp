@@ -156,7 +156,7 @@ template <ArithKind K>
 LogicalResult runArith(Operation *op, ArrayRef<Tensor> operands,
                        SmallVectorImpl<Tensor> &results,
                        KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   BroadcastPlan plan = planBinary(op, operands);
@@ -182,7 +182,7 @@ template <CompareKind K>
 LogicalResult runCompare(Operation *op, ArrayRef<Tensor> operands,
                          SmallVectorImpl<Tensor> &results,
                          KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   if (out.getNumElements()) {
@@ -201,7 +201,7 @@ LogicalResult runCompare(Operation *op, ArrayRef<Tensor> operands,
 LogicalResult runWhere(Operation *op, ArrayRef<Tensor> operands,
                        SmallVectorImpl<Tensor> &results,
                        KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   if (out.getNumElements()) {

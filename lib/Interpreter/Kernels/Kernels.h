@@ -22,12 +22,32 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <cstdint>
+#include <memory>
 
 namespace mlir::qcc {
 
 /// What a kernel gets besides its operands.
 struct KernelContext {
   WorkerPool &pool;
+  /// Where results and scratch memory come from.
+  std::shared_ptr<BufferPool> buffers;
+};
+
+/// Scratch memory of a kernel from the context's buffer pool, given back
+/// when it goes out of scope. Running out of memory is fatal, as for the
+/// GEMM's own scratch.
+class ScratchBuffer {
+public:
+  ScratchBuffer(KernelContext &context, size_t bytes);
+  ~ScratchBuffer();
+  ScratchBuffer(const ScratchBuffer &) = delete;
+  ScratchBuffer &operator=(const ScratchBuffer &) = delete;
+  template <typename T> T *get() const { return static_cast<T *>(data); }
+
+private:
+  BufferPool &pool;
+  void *data;
+  size_t bytes;
 };
 
 /// Runs `op` on `operands`, appending one tensor per result to `results`.
@@ -80,9 +100,11 @@ void populateDataMovementKernels(KernelTable &table);
 /// supported before any kernel runs).
 ElementType getTensorElementType(Value value);
 
-/// Allocates the tensor for `op`'s result `index` from its static type;
-/// emits a diagnostic at `op` and returns a null tensor when out of memory.
-Tensor allocateResult(Operation *op, unsigned index = 0);
+/// Allocates the tensor for `op`'s result `index` from its static type, from
+/// the context's buffer pool; emits a diagnostic at `op` and returns a null
+/// tensor when out of memory.
+Tensor allocateResult(Operation *op, KernelContext &context,
+                      unsigned index = 0);
 
 /// Fails with a diagnostic unless every operand and result of `op` has one
 /// of `allowed` element types.

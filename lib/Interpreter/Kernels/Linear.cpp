@@ -77,7 +77,7 @@ char *byteAt(Tensor &t, int64_t elements) {
 LogicalResult runMatMul(Operation *op, ArrayRef<Tensor> operands,
                         SmallVectorImpl<Tensor> &results,
                         KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   const Tensor &lhs = operands[0], &rhs = operands[1];
@@ -323,7 +323,7 @@ LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,
                       SmallVectorImpl<Tensor> &results,
                       KernelContext &context) {
   auto conv = cast<ConvOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   const Tensor &input = operands[0], &weight = operands[1];

@@ -35,7 +35,7 @@ namespace {
 LogicalResult runSoftmax(Operation *op, ArrayRef<Tensor> operands,
                          SmallVectorImpl<Tensor> &results,
                          KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<int64_t> shape = operands[0].getShape();
@@ -92,7 +92,7 @@ LogicalResult runLayerNorm(Operation *op, ArrayRef<Tensor> operands,
                            SmallVectorImpl<Tensor> &results,
                            KernelContext &context) {
   auto norm = cast<LayerNormOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<int64_t> shape = operands[0].getShape();
@@ -135,7 +135,7 @@ LogicalResult runBatchNorm(Operation *op, ArrayRef<Tensor> operands,
                            SmallVectorImpl<Tensor> &results,
                            KernelContext &context) {
   auto norm = cast<BatchNormOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   ArrayRef<int64_t> shape = operands[0].getShape();
@@ -208,7 +208,7 @@ LogicalResult runReduce(Operation *op, ArrayRef<Tensor> operands,
     if (count == 0 && in.getElementType() != ElementType::F32)
       return op->emitError("integer mean of an empty set of elements");
   }
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   int64_t outputs = out.getNumElements();

@@ -58,7 +58,7 @@ LogicalResult runMaxPool(Operation *op, ArrayRef<Tensor> operands,
                          SmallVectorImpl<Tensor> &results,
                          KernelContext &context) {
   auto maxPool = cast<MaxPoolOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   WindowGeometry g(operands[0].getShape(), out.getShape(),
@@ -96,7 +96,7 @@ LogicalResult runAvgPool(Operation *op, ArrayRef<Tensor> operands,
                          SmallVectorImpl<Tensor> &results,
                          KernelContext &context) {
   auto avgPool = cast<AvgPoolOp>(op);
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   WindowGeometry g(operands[0].getShape(), out.getShape(),

@@ -38,7 +38,7 @@ template <typename F>
 LogicalResult runFloatUnary(Operation *op, ArrayRef<Tensor> operands,
                             SmallVectorImpl<Tensor> &results,
                             KernelContext &context, F f) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   unaryLoop(operands[0].getData<float>(), out.getData<float>(),
@@ -87,7 +87,7 @@ template <NumericUnary K>
 LogicalResult runNumericUnary(Operation *op, ArrayRef<Tensor> operands,
                               SmallVectorImpl<Tensor> &results,
                               KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   dispatchNumeric(out.getElementType(), [&](auto tag) {
@@ -101,7 +101,7 @@ LogicalResult runNumericUnary(Operation *op, ArrayRef<Tensor> operands,
 
 LogicalResult runNot(Operation *op, ArrayRef<Tensor> operands,
                      SmallVectorImpl<Tensor> &results, KernelContext &context) {
-  Tensor out = allocateResult(op);
+  Tensor out = allocateResult(op, context);
   if (!out)
     return failure();
   unaryLoop(operands[0].getData<bool>(), out.getData<bool>(),
