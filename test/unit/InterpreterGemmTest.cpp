@@ -7,8 +7,9 @@
 //
 // The blocked GEMM against a naive triple loop in double (float) or int64
 // (integers), on every instruction set the host runs, over shapes with odd
-// tails; and the determinism the interpreter promises: identical bits for
-// any thread count, and for a row computed alone or within a product.
+// tails; the row-table GEMM against gemmF32; and the determinism the
+// interpreter promises: identical bits for any thread count, and for a row
+// computed alone or within a product.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,9 +18,11 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace mlir::qcc;
@@ -148,6 +151,56 @@ TEST(InterpreterGemmTest, RowAloneEqualsRowInProduct) {
       EXPECT_EQ(std::memcmp(row.data(), full.data() + i * n, n * sizeof(float)),
                 0)
           << getGemmIsaName(isa).str() << " row " << i;
+    }
+  }
+}
+
+TEST(InterpreterGemmTest, RowTableEqualsExplicitProduct) {
+  // Rows of B scattered over a buffer, overlapping and repeating: the
+  // row-table GEMM gives the bits of gemmF32 on the gathered B, on every
+  // instruction set and thread count, and never reads past a row's n
+  // elements (the buffer ends right after the last row).
+  struct Shape {
+    int64_t m, n, k;
+  };
+  const Shape shapes[] = {{1, 1, 1},     {2, 40, 3},   {16, 33, 144},
+                          {64, 300, 576}, {7, 65, 257}, {130, 70, 20}};
+  std::mt19937 rng(8);
+  WorkerPool two(2), five(5);
+  for (const Shape &s : shapes) {
+    std::vector<float> a = randomFloats(s.m * s.k, rng);
+    int64_t span = 3 * s.n;
+    std::vector<float> buffer = randomFloats(span, rng);
+    std::uniform_int_distribution<int64_t> start(0, span - s.n);
+    std::vector<int64_t> offsets(s.k);
+    std::vector<float> b(s.k * s.n);
+    for (int64_t p = 0; p < s.k; ++p) {
+      offsets[p] = p % 5 == 4 ? offsets[p - 1] : start(rng);
+      if (p == s.k - 1)
+        offsets[p] = span - s.n;
+      std::copy_n(buffer.data() + offsets[p], s.n, b.data() + p * s.n);
+    }
+    std::string what = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
+                        std::to_string(s.k);
+    for (GemmIsa isa : getSupportedGemmIsas()) {
+      std::vector<float> expected(s.m * s.n);
+      gemmF32(s.m, s.n, s.k, a.data(), s.k, b.data(), s.n, expected.data(),
+              s.n, nullptr, isa);
+      for (WorkerPool *pool : {(WorkerPool *)nullptr, &two, &five}) {
+        // Padded leading dimension: the padding of C is left alone.
+        int64_t ldc = s.n + 3;
+        std::vector<float> c(s.m * ldc, 1234.0f);
+        gemmF32RowTable(s.m, s.n, s.k, a.data(), s.k, buffer.data(),
+                        offsets.data(), c.data(), ldc, pool, isa);
+        for (int64_t i = 0; i < s.m; ++i) {
+          ASSERT_EQ(std::memcmp(c.data() + i * ldc, expected.data() + i * s.n,
+                                s.n * sizeof(float)),
+                    0)
+              << what << " on " << getGemmIsaName(isa).str() << ", row " << i
+              << ", " << (pool ? pool->getNumThreads() : 1) << " threads";
+          EXPECT_EQ(c[i * ldc + s.n], 1234.0f);
+        }
+      }
     }
   }
 }

@@ -61,6 +61,15 @@ void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
              const float *b, int64_t ldb, float *c, int64_t ldc,
              WorkerPool *pool, GemmIsa isa = GemmIsa::Best);
 
+/// Like gemmF32, except that row p of B (n contiguous elements) starts at
+/// `b + rowOffsets[p]`: rows may lie anywhere, overlap or repeat. This is an
+/// implicit im2col for convolutions (Linear.cpp). Every element of C is
+/// summed in the same order as gemmF32 sums it.
+void gemmF32RowTable(int64_t m, int64_t n, int64_t k, const float *a,
+                     int64_t lda, const float *b, const int64_t *rowOffsets,
+                     float *c, int64_t ldc, WorkerPool *pool,
+                     GemmIsa isa = GemmIsa::Best);
+
 /// Element types of the integer GEMM's operands.
 enum class GemmIntType { I8, UI8, I32 };
 

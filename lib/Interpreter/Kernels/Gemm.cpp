@@ -50,12 +50,29 @@ template <int W> using VecF = float __attribute__((ext_vector_type(W)));
 // Float microkernels (instantiated per instruction set)
 //===----------------------------------------------------------------------===//
 
-/// C[0:mr, 0:nr] (+)= Ap * Bp over kc, where Ap is an MR-tall packed panel
-/// ([kc][MR]) and Bp an NR-wide packed strip ([kc][NR]).
-template <int MR, int NR, int W>
-QCC_ALWAYS_INLINE void
-microKernel(int64_t kc, const float *__restrict ap, const float *__restrict bp,
-            float *c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate) {
+/// Row p of a packed NR-wide strip: [kc][NR].
+struct PackedRows {
+  const float *__restrict bp;
+  template <int NR> QCC_ALWAYS_INLINE const float *row(int64_t p) const {
+    return bp + p * NR;
+  }
+};
+
+/// Row p of B at `b + offsets[p]` (a row table; see gemmF32RowTable).
+struct TableRows {
+  const float *b;
+  const int64_t *__restrict offsets;
+  template <int NR> QCC_ALWAYS_INLINE const float *row(int64_t p) const {
+    return b + offsets[p];
+  }
+};
+
+/// C[0:mr, 0:nr] (+)= Ap * B over kc, where Ap is an MR-tall packed panel
+/// ([kc][MR]) and row p of B holds NR readable floats at `rows.row(p)`.
+template <int MR, int NR, int W, typename Rows>
+QCC_ALWAYS_INLINE void microKernel(int64_t kc, const float *__restrict ap,
+                                   Rows rows, float *c, int64_t ldc,
+                                   int64_t mr, int64_t nr, bool accumulate) {
   constexpr int NV = NR / W;
   static_assert(NR % W == 0, "NR must be a multiple of the vector width");
   VecF<W> acc[MR][NV];
@@ -63,9 +80,10 @@ microKernel(int64_t kc, const float *__restrict ap, const float *__restrict bp,
     for (int v = 0; v < NV; ++v)
       acc[i][v] = 0.0f;
   for (int64_t p = 0; p < kc; ++p) {
+    const float *bRow = rows.template row<NR>(p);
     VecF<W> bv[NV];
     for (int v = 0; v < NV; ++v)
-      std::memcpy(&bv[v], bp + p * NR + v * W, sizeof(VecF<W>));
+      std::memcpy(&bv[v], bRow + v * W, sizeof(VecF<W>));
     for (int i = 0; i < MR; ++i) {
       float av = ap[p * MR + i];
       for (int v = 0; v < NV; ++v)
@@ -149,6 +167,9 @@ rowKernel(int64_t kc, const float *__restrict a, const float *__restrict b,
 
 using MicroKernelFn = void (*)(int64_t, const float *, const float *, float *,
                                int64_t, int64_t, int64_t, bool);
+using TableKernelFn = void (*)(int64_t, const float *, const float *,
+                               const int64_t *, float *, int64_t, int64_t,
+                               int64_t, bool);
 using RowKernelFn = void (*)(int64_t, const float *, const float *, int64_t,
                              float *, int64_t, bool);
 
@@ -157,6 +178,7 @@ struct FloatKernels {
   const char *name;
   int64_t mr, nr, mc, nc;
   MicroKernelFn micro;
+  TableKernelFn table;
   RowKernelFn row;
 };
 
@@ -164,7 +186,14 @@ struct FloatKernels {
   TARGET void micro##NAME(int64_t kc, const float *ap, const float *bp,        \
                           float *c, int64_t ldc, int64_t mr, int64_t nr,       \
                           bool accumulate) {                                   \
-    microKernel<MR, NR, W>(kc, ap, bp, c, ldc, mr, nr, accumulate);            \
+    microKernel<MR, NR, W>(kc, ap, PackedRows{bp}, c, ldc, mr, nr,             \
+                           accumulate);                                        \
+  }                                                                            \
+  TARGET void table##NAME(int64_t kc, const float *ap, const float *b,         \
+                          const int64_t *offsets, float *c, int64_t ldc,       \
+                          int64_t mr, int64_t nr, bool accumulate) {           \
+    microKernel<MR, NR, W>(kc, ap, TableRows{b, offsets}, c, ldc, mr, nr,      \
+                           accumulate);                                        \
   }                                                                            \
   TARGET void row##NAME(int64_t kc, const float *a, const float *b,            \
                         int64_t ldb, float *c, int64_t n, bool accumulate) {   \
@@ -177,12 +206,15 @@ QCC_DEFINE_FLOAT_KERNELS(Avx2, QCC_TARGET_AVX2, 6, 16, 8)
 QCC_DEFINE_FLOAT_KERNELS(Avx512, QCC_TARGET_AVX512, 8, 32, 16)
 #endif
 
-const FloatKernels genericKernels = {"generic",    6,         8, 96, 2048,
-                                     microGeneric, rowGeneric};
+const FloatKernels genericKernels = {"generic",    6,           8,
+                                     96,           2048,        microGeneric,
+                                     tableGeneric, rowGeneric};
 #if QCC_GEMM_X86
-const FloatKernels avx2Kernels = {"avx2", 6, 16, 96, 2048, microAvx2, rowAvx2};
-const FloatKernels avx512Kernels = {"avx512", 8,           32,       128,
-                                    2048,     microAvx512, rowAvx512};
+const FloatKernels avx2Kernels = {"avx2",    6,         16,     96,
+                                  2048,      microAvx2, tableAvx2, rowAvx2};
+const FloatKernels avx512Kernels = {"avx512",    8,           32,
+                                    128,         2048,        microAvx512,
+                                    tableAvx512, rowAvx512};
 #endif
 
 bool hostSupports(GemmIsa isa) {
@@ -362,6 +394,63 @@ void gemmBlocked(const FloatKernels &kernels, int64_t m, int64_t n, int64_t k,
   }
 }
 
+/// gemmF32RowTable's driver. Tasks are (row block, strip of NR columns)
+/// pairs, row block major; parallelFor hands out ranges of them. For each run
+/// of strips of one row block a task goes through the k blocks in order,
+/// packing A's block once and running the table microkernel straight on B's
+/// rows (no packing: a strip's rows stay in L1 across the row panels). A
+/// partial last strip is copied into a zero-padded packed strip first, so no
+/// row is read past its n elements.
+void gemmTable(const FloatKernels &kernels, int64_t m, int64_t n, int64_t k,
+               const float *a, int64_t lda, const float *b,
+               const int64_t *offsets, float *c, int64_t ldc,
+               WorkerPool *pool) {
+  const int64_t mr = kernels.mr, nr = kernels.nr, mcMax = kernels.mc;
+  int64_t mBlocks = (m + mcMax - 1) / mcMax;
+  int64_t strips = (n + nr - 1) / nr;
+  // At least ~64K multiply-adds per task.
+  int64_t perStrip = std::min(m, mcMax) * nr * k;
+  int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / perStrip);
+  parallelFor(pool, mBlocks * strips, grain, [&](int64_t t0, int64_t t1) {
+    float *ap = getScratch(1, mcMax * kGemmKC + mr * kGemmKC);
+    float *tail = nullptr;
+    for (int64_t t = t0; t < t1;) {
+      int64_t ib = t / strips, s0 = t % strips;
+      int64_t s1 = std::min(strips, s0 + (t1 - t));
+      t += s1 - s0;
+      int64_t ic = ib * mcMax, mc = std::min(mcMax, m - ic);
+      for (int64_t pc = 0; pc < k; pc += kGemmKC) {
+        int64_t kc = std::min(kGemmKC, k - pc);
+        bool accumulate = pc > 0;
+        packA(a + ic * lda + pc, lda, mc, kc, mr, ap);
+        for (int64_t s = s0; s < s1; ++s) {
+          int64_t col = s * nr, cols = std::min(nr, n - col);
+          float *cBlock = c + ic * ldc + col;
+          if (cols == nr) {
+            for (int64_t ir = 0; ir < mc; ir += mr)
+              kernels.table(kc, ap + ir * kc, b + col, offsets + pc,
+                            cBlock + ir * ldc, ldc, std::min(mr, mc - ir), nr,
+                            accumulate);
+            continue;
+          }
+          if (!tail)
+            tail = getScratch(0, nr * kGemmKC);
+          for (int64_t p = 0; p < kc; ++p) {
+            const float *src = b + offsets[pc + p] + col;
+            for (int64_t j = 0; j < cols; ++j)
+              tail[p * nr + j] = src[j];
+            for (int64_t j = cols; j < nr; ++j)
+              tail[p * nr + j] = 0.0f;
+          }
+          for (int64_t ir = 0; ir < mc; ir += mr)
+            kernels.micro(kc, ap + ir * kc, tail, cBlock + ir * ldc, ldc,
+                          std::min(mr, mc - ir), cols, accumulate);
+        }
+      }
+    }
+  });
+}
+
 //===----------------------------------------------------------------------===//
 // Integer GEMM
 //===----------------------------------------------------------------------===//
@@ -449,6 +538,20 @@ void mlir::qcc::gemmF32(int64_t m, int64_t n, int64_t k, const float *a,
     gemmRows(kernels, m, n, k, a, lda, b, ldb, c, ldc, pool);
   else
     gemmBlocked(kernels, m, n, k, a, lda, b, ldb, c, ldc, pool);
+}
+
+void mlir::qcc::gemmF32RowTable(int64_t m, int64_t n, int64_t k,
+                                const float *a, int64_t lda, const float *b,
+                                const int64_t *rowOffsets, float *c,
+                                int64_t ldc, WorkerPool *pool, GemmIsa isa) {
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill_n(c + i * ldc, n, 0.0f);
+    return;
+  }
+  gemmTable(getKernels(isa), m, n, k, a, lda, b, rowOffsets, c, ldc, pool);
 }
 
 /// Calls `fn(pointer)` with `data` cast to the C++ type of `type`.

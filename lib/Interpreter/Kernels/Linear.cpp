@@ -251,6 +251,198 @@ void depthwise(const ConvGeometry &g, const WindowSpans &spans, const TI *input,
   pool.parallelFor(planes, std::max<int64_t>(1, kParallelGrain / work), body);
 }
 
+//===----------------------------------------------------------------------===//
+// Float conv: an implicit GEMM over phase planes
+//===----------------------------------------------------------------------===//
+//
+// With stride s, output position o and kernel position k read input
+// o * s + k * d - pad = (o + q) * s + r - pad, where k * d = q * s + r. So
+// if the input is rearranged into "phase planes" P_r[i] = x[i * s + r - pad]
+// (zero where that is padding), kernel position k reads P_r shifted by q,
+// and for a fixed k the positions of consecutive outputs are consecutive.
+// Along both spatial axes, with the planes of every channel and phase laid
+// out row by row (pitch = plane width) and image after image, the im2col
+// row of kernel position (kh, kw) and channel c is one contiguous run of the
+// buffer: the GEMM reads it in place through a row table
+// (gemmF32RowTable), with no im2col buffer.
+//
+// Plane positions past the last output (o >= out) are computed and thrown
+// away. Where every phase reads padding at both the start and the end of a
+// plane row, consecutive rows share those zeros (the pitch shrinks by the
+// overlap), and likewise consecutive images share zero rows: a 3x3 stride-1
+// pad-1 conv on 14x14 computes 15x15 positions per image instead of 16x16.
+// The row order k = (channel, kernel position) and the k blocks are those of
+// im2col, so the sums are the GEMM's (Gemm.h) whatever the path.
+
+/// One spatial axis of a convolution as phase planes.
+struct PhaseAxis {
+  int64_t in = 1, out = 1, kernel = 1, stride = 1, dilation = 1, pad = 0;
+  /// Per kernel position: index into `phases`, and shift q.
+  SmallVector<int64_t> phaseOf, shiftOf;
+  /// The distinct phases r the kernel positions use, ascending.
+  SmallVector<int64_t> phases;
+  int64_t maxShift = 0;
+  /// Plane positions a plane row needs (out + maxShift), the overlap of
+  /// consecutive rows (shared zeros) and the resulting pitch.
+  int64_t extent = 1, overlap = 0, pitch = 1;
+
+  void init() {
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t a = k * dilation, r = a % stride;
+      auto *it = llvm::find(phases, r);
+      if (it == phases.end()) {
+        phases.push_back(r);
+        llvm::sort(phases);
+      }
+      shiftOf.push_back(a / stride);
+      maxShift = std::max(maxShift, a / stride);
+    }
+    for (int64_t k = 0; k < kernel; ++k)
+      phaseOf.push_back(llvm::find(phases, (k * dilation) % stride) -
+                        phases.begin());
+    extent = out + maxShift;
+    auto isPadding = [&](int64_t pos) {
+      for (int64_t r : phases) {
+        int64_t i = pos * stride + r - pad;
+        if (i >= 0 && i < in)
+          return false;
+      }
+      return true;
+    };
+    int64_t lead = 0, trail = 0;
+    while (lead < extent && isPadding(lead))
+      ++lead;
+    while (trail < extent - lead && isPadding(extent - 1 - trail))
+      ++trail;
+    overlap = std::min({lead, trail, maxShift});
+    pitch = extent - overlap;
+  }
+
+  /// Plane positions [lo, hi) of phase r that read real input, within the
+  /// pitch.
+  std::pair<int64_t, int64_t> getValidRange(int64_t r) const {
+    int64_t lo = std::max<int64_t>(0, -floorDiv(r - pad, stride));
+    int64_t hi = std::min(pitch, floorDiv(in - 1 + pad - r, stride) + 1);
+    return {std::min(lo, pitch), std::max(hi, std::min(lo, pitch))};
+  }
+};
+
+/// Keeps the phase planes and the GEMM's result of one tile of images near
+/// this size.
+constexpr int64_t kConvTileBytes = int64_t(16) << 20;
+
+/// Float convolution with one or two spatial dimensions (a 1-d one is a 2-d
+/// one of height 1), any stride, padding, dilation and group count. Adds
+/// `bias` (may be null) to the sums.
+void convImplicitF32(const ConvGeometry &g, const float *in, const float *w,
+                     const float *bias, float *out, KernelContext &context) {
+  WorkerPool &pool = context.pool;
+  PhaseAxis ay, ax;
+  int64_t last = g.getRank() - 1;
+  auto initAxis = [&](PhaseAxis &axis, int64_t d) {
+    axis.in = g.inSpatial[d];
+    axis.out = g.outSpatial[d];
+    axis.kernel = g.kernel[d];
+    axis.stride = g.strides[d];
+    axis.dilation = g.dilations[d];
+    axis.pad = g.padsBegin[d];
+  };
+  if (last == 1)
+    initAxis(ay, 0);
+  initAxis(ax, last);
+  ay.init();
+  ax.init();
+
+  int64_t cg = g.channelsPerGroup(), fg = g.filtersPerGroup();
+  int64_t depth = cg * g.kernelSize;
+  int64_t yPhases = ay.phases.size(), xPhases = ax.phases.size();
+  int64_t arrays = cg * yPhases * xPhases;
+  int64_t planeSize = ay.pitch * ax.pitch;
+  int64_t tailSize = ay.maxShift * ax.pitch + ax.maxShift;
+  int64_t perImage = (arrays + fg) * planeSize * int64_t(sizeof(float));
+  int64_t tileImages = std::clamp<int64_t>(kConvTileBytes / perImage, 1,
+                                           g.batch);
+  int64_t arrayLength = tileImages * planeSize + tailSize;
+
+  // Row k = (channel, ky, kx) of the implicit im2col matrix.
+  std::vector<int64_t> rowOffsets(depth);
+  for (int64_t c = 0; c < cg; ++c)
+    for (int64_t ky = 0; ky < ay.kernel; ++ky)
+      for (int64_t kx = 0; kx < ax.kernel; ++kx) {
+        int64_t array =
+            (c * yPhases + ay.phaseOf[ky]) * xPhases + ax.phaseOf[kx];
+        rowOffsets[(c * ay.kernel + ky) * ax.kernel + kx] =
+            array * arrayLength + ay.shiftOf[ky] * ax.pitch + ax.shiftOf[kx];
+      }
+
+  ScratchBuffer planeBuffer(context, arrays * arrayLength * sizeof(float));
+  ScratchBuffer stagedBuffer(context,
+                             fg * tileImages * planeSize * sizeof(float));
+  float *planes = planeBuffer.get<float>(), *staged = stagedBuffer.get<float>();
+  int64_t inPlane = ay.in * ax.in, outPlane = ay.out * ax.out;
+  for (int64_t group = 0; group < g.groups; ++group) {
+    for (int64_t b0 = 0; b0 < g.batch; b0 += tileImages) {
+      int64_t images = std::min(tileImages, g.batch - b0);
+      int64_t columns = images * planeSize;
+      // Phase planes: task (array, image) writes that image's rows of the
+      // array, plus the zero tail after the last image.
+      int64_t grain = std::max<int64_t>(1, kParallelGrain / planeSize);
+      pool.parallelFor(arrays * images, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          int64_t array = t / images, image = t % images;
+          int64_t c = array / (yPhases * xPhases);
+          int64_t ry = ay.phases[(array / xPhases) % yPhases];
+          int64_t rx = ax.phases[array % xPhases];
+          auto [xlo, xhi] = ax.getValidRange(rx);
+          const float *src =
+              in + ((b0 + image) * g.channels + group * cg + c) * inPlane;
+          float *dst = planes + array * arrayLength + image * planeSize;
+          for (int64_t y = 0; y < ay.pitch; ++y, dst += ax.pitch) {
+            int64_t iy = y * ay.stride + ry - ay.pad;
+            if (iy < 0 || iy >= ay.in) {
+              std::fill_n(dst, ax.pitch, 0.0f);
+              continue;
+            }
+            const float *row = src + iy * ax.in + rx - ax.pad;
+            std::fill(dst, dst + xlo, 0.0f);
+            if (ax.stride == 1)
+              std::copy(row + xlo, row + xhi, dst + xlo);
+            else
+              for (int64_t x = xlo; x < xhi; ++x)
+                dst[x] = row[x * ax.stride];
+            std::fill(dst + xhi, dst + ax.pitch, 0.0f);
+          }
+          if (image == images - 1)
+            std::fill_n(dst, tailSize, 0.0f);
+        }
+      });
+      gemmF32RowTable(fg, columns, depth, w + group * fg * depth, depth,
+                      planes, rowOffsets.data(), staged, columns,
+                      &pool);
+      // Keep the real output positions, adding the bias.
+      int64_t scatterGrain = std::max<int64_t>(1, kParallelGrain / outPlane);
+      pool.parallelFor(
+          images * fg, scatterGrain, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+              int64_t image = t / fg, f = t % fg;
+              const float *src = staged + f * columns + image * planeSize;
+              float *dst = out + ((b0 + image) * g.filters + group * fg + f) *
+                                     outPlane;
+              float b = bias ? bias[group * fg + f] : 0.0f;
+              for (int64_t y = 0; y < ay.out; ++y, src += ax.pitch,
+                           dst += ax.out) {
+                if (bias)
+                  for (int64_t x = 0; x < ax.out; ++x)
+                    dst[x] = src[x] + b;
+                else
+                  std::copy_n(src, ax.out, dst);
+              }
+            }
+          });
+    }
+  }
+}
+
 template <typename TI, typename TW, typename Acc>
 void runConvTyped(const ConvGeometry &g, const Tensor &input,
                   const Tensor &weight, Tensor &out, WorkerPool &pool) {
@@ -335,6 +527,17 @@ LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,
 
   bool inU8 = input.getElementType() == ElementType::UI8;
   bool wU8 = weight.getElementType() == ElementType::UI8;
+  bool depthwise = g.channelsPerGroup() == 1 && g.groups > 1;
+  if (input.getElementType() == ElementType::F32 && g.getRank() >= 1 &&
+      g.getRank() <= 2 &&
+      !depthwise) {
+    convImplicitF32(g, input.getData<float>(), weight.getData<float>(),
+                    operands.size() > 2 ? operands[2].getData<float>()
+                                        : nullptr,
+                    out.getData<float>(), context);
+    results.push_back(std::move(out));
+    return success();
+  }
   if (input.getElementType() == ElementType::F32)
     runConvTyped<float, float, float>(g, input, weight, out, context.pool);
   else if (input.getElementType() == ElementType::I32)
