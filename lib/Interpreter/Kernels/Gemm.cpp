@@ -20,6 +20,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Simd.h"
+
 #include "qcc/Interpreter/Gemm.h"
 #include "qcc/Interpreter/WorkerPool.h"
 
@@ -31,20 +33,11 @@
 
 using namespace mlir::qcc;
 
-#define QCC_ALWAYS_INLINE inline __attribute__((always_inline))
-
-#if defined(__x86_64__) || defined(_M_X64)
-#define QCC_GEMM_X86 1
-#define QCC_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define QCC_TARGET_AVX512                                                      \
-  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#else
-#define QCC_GEMM_X86 0
-#endif
+#define QCC_GEMM_X86 QCC_SIMD_X86
 
 namespace {
 
-template <int W> using VecF = float __attribute__((ext_vector_type(W)));
+using simd::VecF;
 
 //===----------------------------------------------------------------------===//
 // Float microkernels (instantiated per instruction set)
@@ -517,6 +510,17 @@ llvm::SmallVector<GemmIsa> mlir::qcc::getSupportedGemmIsas() {
     if (hostSupports(isa))
       isas.push_back(isa);
   return isas;
+}
+
+mlir::qcc::simd::Isa mlir::qcc::simd::getHostIsa() {
+  switch (resolve(GemmIsa::Best)) {
+  case GemmIsa::Avx512:
+    return Isa::Avx512;
+  case GemmIsa::Avx2:
+    return Isa::Avx2;
+  default:
+    return Isa::Generic;
+  }
 }
 
 llvm::StringRef mlir::qcc::getGemmIsaName(GemmIsa isa) {
