@@ -5,14 +5,17 @@
 //===----------------------------------------------------------------------===//
 //
 // qcc.softmax, qcc.layer_norm, qcc.batch_norm and qcc.reduce_mean/sum/max.
-// Float sums (softmax denominators, means, variances, reduce_sum/mean) are
-// accumulated in double in increasing index order, so they are as accurate
-// as a float result allows and independent of the thread count. Integer
-// sums wrap modulo 2^64 and the integer mean truncates toward zero.
+// Float sums are accumulated in double, so they are as accurate as a float
+// result allows, in a fixed order independent of the thread count:
+// softmax denominators and layer-norm statistics in 8 interleaved partial
+// sums (vectorised, Simd.h's sumAsDouble), reduce_sum/mean in increasing
+// index order. Integer sums wrap modulo 2^64 and the integer mean truncates
+// toward zero.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "Simd.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 
@@ -32,6 +35,69 @@ namespace {
 // Softmax
 //===----------------------------------------------------------------------===//
 
+/// Softmax over `length` rows `inner` apart, for the columns [0, cols) of
+/// x/y (cols <= kSoftmaxColumns): per column like Simd.h's softmaxRow, with
+/// the same interleaved double partial sums (element a of a column goes to
+/// partial a mod 8).
+constexpr int64_t kSoftmaxColumns = 64;
+
+template <int W>
+QCC_ALWAYS_INLINE void softmaxColumnsImpl(const float *x, float *y,
+                                          int64_t length, int64_t inner,
+                                          int64_t cols) {
+  float maxima[kSoftmaxColumns];
+  double partials[8][kSoftmaxColumns] = {};
+  for (int64_t j = 0; j < cols; ++j)
+    maxima[j] = -INFINITY;
+  for (int64_t a = 0; a < length; ++a)
+    for (int64_t j = 0; j < cols; ++j) {
+      float v = x[a * inner + j];
+      if (v > maxima[j] || v != v)
+        maxima[j] = v;
+    }
+  for (int64_t a = 0; a < length; ++a) {
+    const float *xr = x + a * inner;
+    float *yr = y + a * inner;
+    int64_t j = 0;
+    for (; j + W <= cols; j += W)
+      simd::store<W>(yr + j, simd::exp<W>(simd::load<W>(xr + j) -
+                                          simd::load<W>(maxima + j)));
+    if (j < cols)
+      simd::storePartial<W>(
+          yr + j,
+          simd::exp<W>(simd::loadPartial<W>(xr + j, cols - j) -
+                       simd::loadPartial<W>(maxima + j, cols - j)),
+          cols - j);
+    for (j = 0; j < cols; ++j)
+      partials[a % 8][j] += yr[j];
+  }
+  double sums[kSoftmaxColumns];
+  for (int64_t j = 0; j < cols; ++j) {
+    simd::VecD<8> p;
+    for (int l = 0; l < 8; ++l)
+      p[l] = partials[l][j];
+    sums[j] = simd::combinePartials(p);
+  }
+  for (int64_t a = 0; a < length; ++a)
+    for (int64_t j = 0; j < cols; ++j)
+      y[a * inner + j] = static_cast<float>(y[a * inner + j] / sums[j]);
+}
+
+template <int W>
+QCC_ALWAYS_INLINE void softmaxRowsImpl(const float *x, float *y, int64_t rows,
+                                       int64_t length) {
+  for (int64_t r = 0; r < rows; ++r)
+    simd::softmaxRow<W>(x + r * length, y + r * length, length);
+}
+
+QCC_SIMD_DISPATCH(softmaxColumns, softmaxColumnsImpl,
+                  (const float *x, float *y, int64_t length, int64_t inner,
+                   int64_t cols),
+                  (x, y, length, inner, cols))
+QCC_SIMD_DISPATCH(softmaxRows, softmaxRowsImpl,
+                  (const float *x, float *y, int64_t rows, int64_t length),
+                  (x, y, rows, length))
+
 LogicalResult runSoftmax(Operation *op, ArrayRef<Tensor> operands,
                          SmallVectorImpl<Tensor> &results,
                          KernelContext &context) {
@@ -45,39 +111,30 @@ LogicalResult runSoftmax(Operation *op, ArrayRef<Tensor> operands,
   int64_t inner = getNumElements(shape.drop_front(axis + 1));
   const float *src = operands[0].getData<float>();
   float *dst = out.getData<float>();
+  if (out.getNumElements() == 0) {
+    results.push_back(std::move(out));
+    return success();
+  }
+  if (inner == 1) {
+    int64_t grain = std::max<int64_t>(1, kParallelGrain / length);
+    context.pool.parallelFor(outer, grain, [&](int64_t r0, int64_t r1) {
+      softmaxRows(src + r0 * length, dst + r0 * length, r1 - r0, length);
+    });
+    results.push_back(std::move(out));
+    return success();
+  }
   // Tasks are (outer index, block of inner columns); each column is a
   // softmax over `length` elements `inner` apart.
-  constexpr int64_t kColumns = 64;
-  int64_t blocks = (inner + kColumns - 1) / kColumns;
-  int64_t taskSize = std::max<int64_t>(1, length * std::min(inner, kColumns));
+  int64_t blocks = (inner + kSoftmaxColumns - 1) / kSoftmaxColumns;
+  int64_t taskSize =
+      std::max<int64_t>(1, length * std::min(inner, kSoftmaxColumns));
   int64_t grain = std::max<int64_t>(1, kParallelGrain / taskSize);
   context.pool.parallelFor(outer * blocks, grain, [&](int64_t t0, int64_t t1) {
-    float maxima[kColumns];
-    double sums[kColumns];
     for (int64_t t = t0; t < t1; ++t) {
-      int64_t o = t / blocks, j0 = (t % blocks) * kColumns;
-      int64_t cols = std::min(kColumns, inner - j0);
-      const float *x = src + o * length * inner + j0;
-      float *y = dst + o * length * inner + j0;
-      for (int64_t j = 0; j < cols; ++j) {
-        maxima[j] = -INFINITY;
-        sums[j] = 0.0;
-      }
-      for (int64_t a = 0; a < length; ++a)
-        for (int64_t j = 0; j < cols; ++j) {
-          float v = x[a * inner + j];
-          if (v > maxima[j] || std::isnan(v))
-            maxima[j] = v;
-        }
-      for (int64_t a = 0; a < length; ++a)
-        for (int64_t j = 0; j < cols; ++j) {
-          float e = std::exp(x[a * inner + j] - maxima[j]);
-          y[a * inner + j] = e;
-          sums[j] += e;
-        }
-      for (int64_t a = 0; a < length; ++a)
-        for (int64_t j = 0; j < cols; ++j)
-          y[a * inner + j] = static_cast<float>(y[a * inner + j] / sums[j]);
+      int64_t o = t / blocks, j0 = (t % blocks) * kSoftmaxColumns;
+      int64_t offset = o * length * inner + j0;
+      softmaxColumns(src + offset, dst + offset, length, inner,
+                     std::min(kSoftmaxColumns, inner - j0));
     }
   });
   results.push_back(std::move(out));
@@ -87,6 +144,62 @@ LogicalResult runSoftmax(Operation *op, ArrayRef<Tensor> operands,
 //===----------------------------------------------------------------------===//
 // LayerNorm, BatchNorm
 //===----------------------------------------------------------------------===//
+
+/// LayerNorm of `rows` rows of `size` > 0 elements, in double: the mean and
+/// the variance (of x - mean) are sums in 8 interleaved partials
+/// (Simd.h's sumAsDouble order), y = (x - mean) * inverse * scale + bias.
+template <int W>
+QCC_ALWAYS_INLINE void layerNormImpl(const float *src, float *dst,
+                                     int64_t rows, int64_t size,
+                                     const float *scale, const float *bias,
+                                     double epsilon) {
+  using VD = simd::VecD<8>;
+  using VF = simd::VecF<8>;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x = src + r * size;
+    float *y = dst + r * size;
+    double mean = simd::sumAsDouble(x, size) / size;
+    VD p = 0.0;
+    int64_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      VD d = __builtin_convertvector(simd::load<8>(x + i), VD) - mean;
+      p += d * d;
+    }
+    if (i < size) {
+      VD d = __builtin_convertvector(simd::loadPartial<8>(x + i, size - i),
+                                     VD) -
+             mean;
+      VD lane = {0, 1, 2, 3, 4, 5, 6, 7};
+      p += lane < double(size - i) ? d * d : VD(0.0);
+    }
+    double variance = simd::combinePartials(p) / size;
+    double inverse = 1.0 / std::sqrt(variance + epsilon);
+    auto normalize = [&](VF xv, VF sv, VF bv) QCC_LAMBDA_INLINE {
+      VD v = (__builtin_convertvector(xv, VD) - mean) * inverse;
+      v = v * __builtin_convertvector(sv, VD);
+      if (bias)
+        v = v + __builtin_convertvector(bv, VD);
+      return __builtin_convertvector(v, VF);
+    };
+    for (i = 0; i + 8 <= size; i += 8)
+      simd::store<8>(y + i, normalize(simd::load<8>(x + i),
+                                      simd::load<8>(scale + i),
+                                      bias ? simd::load<8>(bias + i) : VF(0)));
+    if (i < size) {
+      int64_t n = size - i;
+      simd::storePartial<8>(
+          y + i, normalize(simd::loadPartial<8>(x + i, n),
+                           simd::loadPartial<8>(scale + i, n),
+                           bias ? simd::loadPartial<8>(bias + i, n) : VF(0)),
+          n);
+    }
+  }
+}
+
+QCC_SIMD_DISPATCH(layerNorm, layerNormImpl,
+                  (const float *src, float *dst, int64_t rows, int64_t size,
+                   const float *scale, const float *bias, double epsilon),
+                  (src, dst, rows, size, scale, bias, epsilon))
 
 LogicalResult runLayerNorm(Operation *op, ArrayRef<Tensor> operands,
                            SmallVectorImpl<Tensor> &results,
@@ -104,28 +217,14 @@ LogicalResult runLayerNorm(Operation *op, ArrayRef<Tensor> operands,
   const float *bias =
       operands.size() > 2 ? operands[2].getData<float>() : nullptr;
   float *dst = out.getData<float>();
-  int64_t grain =
-      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, size));
+  if (size == 0) {
+    results.push_back(std::move(out));
+    return success();
+  }
+  int64_t grain = std::max<int64_t>(1, kParallelGrain / size);
   context.pool.parallelFor(rows, grain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float *x = src + r * size;
-      float *y = dst + r * size;
-      double sum = 0.0;
-      for (int64_t i = 0; i < size; ++i)
-        sum += x[i];
-      double mean = size ? sum / size : 0.0;
-      double squares = 0.0;
-      for (int64_t i = 0; i < size; ++i)
-        squares += (x[i] - mean) * (x[i] - mean);
-      double variance = size ? squares / size : 0.0;
-      double inverse = 1.0 / std::sqrt(variance + epsilon);
-      for (int64_t i = 0; i < size; ++i) {
-        double v = (x[i] - mean) * inverse * scale[i];
-        if (bias)
-          v += bias[i];
-        y[i] = static_cast<float>(v);
-      }
-    }
+    layerNorm(src + r0 * size, dst + r0 * size, r1 - r0, size, scale, bias,
+              epsilon);
   });
   results.push_back(std::move(out));
   return success();

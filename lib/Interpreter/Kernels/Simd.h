@@ -30,6 +30,9 @@
 #include <cstring>
 
 #define QCC_ALWAYS_INLINE inline __attribute__((always_inline))
+/// For lambdas inside IMPL templates (after the parameter list), so that
+/// they are compiled with the instruction set of the kernel they are in.
+#define QCC_LAMBDA_INLINE __attribute__((always_inline))
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define QCC_SIMD_X86 1
@@ -46,6 +49,8 @@ namespace mlir::qcc::simd {
 
 template <int W> using VecF = float __attribute__((ext_vector_type(W)));
 template <int W> using VecI = int32_t __attribute__((ext_vector_type(W)));
+template <int W> using VecD = double __attribute__((ext_vector_type(W)));
+template <int W> using VecL = int64_t __attribute__((ext_vector_type(W)));
 
 /// Instruction sets the vector kernels are compiled for.
 enum class Isa { Generic, Avx2, Avx512 };
@@ -90,12 +95,13 @@ template <int W> QCC_ALWAYS_INLINE void store(float *p, VecF<W> v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
-/// The first n < W elements at p, the rest zero.
-template <int W> QCC_ALWAYS_INLINE VecF<W> loadPartial(const float *p,
-                                                       int64_t n) {
-  float buffer[W] = {};
-  for (int64_t i = 0; i < n; ++i)
-    buffer[i] = p[i];
+/// The first n < W elements at p, the rest `fill`.
+template <int W>
+QCC_ALWAYS_INLINE VecF<W> loadPartial(const float *p, int64_t n,
+                                      float fill = 0.0f) {
+  float buffer[W];
+  for (int64_t i = 0; i < W; ++i)
+    buffer[i] = i < n ? p[i] : fill;
   return load<W>(buffer);
 }
 
@@ -151,8 +157,12 @@ template <int W> QCC_ALWAYS_INLINE VecF<W> exp(VecF<W> x) {
   constexpr float kRound = 0x1.8p23f;
   static constexpr float q[] = {0x1.fffffcp-2f, 0x1.555492p-3f, 0x1.5558f2p-5f,
                                 0x1.123a20p-7f, 0x1.6a23cep-10f};
+  // Below -104 the result is 0. Computing it anyway would make subnormal
+  // intermediates, which cost a microcode assist each (masked attention
+  // scores are -10000): compute e^0 there instead and select 0.
+  VecI<W> underflow = x < -104.0f;
   VecF<W> xc = x > 89.0f ? VecF<W>(89.0f) : x;
-  xc = xc < -104.0f ? VecF<W>(-104.0f) : xc;
+  xc = underflow ? VecF<W>(0.0f) : xc;
   VecF<W> t = xc * kLog2e + kRound;
   VecF<W> n = t - kRound;
   VecF<W> r = xc - n * kLn2Hi;
@@ -164,6 +174,7 @@ template <int W> QCC_ALWAYS_INLINE VecF<W> exp(VecF<W> x) {
   VecF<W> s1 = __builtin_bit_cast(VecF<W>, (n1 + 127) << 23);
   VecF<W> s2 = __builtin_bit_cast(VecF<W>, (n2 + 127) << 23);
   VecF<W> result = (p * s1) * s2;
+  result = underflow ? VecF<W>(0.0f) : result;
   return x != x ? x : result;
 }
 
@@ -214,6 +225,68 @@ template <int W> QCC_ALWAYS_INLINE VecF<W> sigmoid(VecF<W> x) {
 //===----------------------------------------------------------------------===//
 // Loops
 //===----------------------------------------------------------------------===//
+
+/// The sum of the 8 partial sums of a double sum in the fixed order
+/// ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)).
+QCC_ALWAYS_INLINE double combinePartials(VecD<8> p) {
+  VecD<4> a = p.lo + p.hi;
+  VecD<2> b = a.lo + a.hi;
+  return b.x + b.y;
+}
+
+/// The float elements x[0, n) as doubles, in 8 interleaved partial sums
+/// (element i goes to partial i mod 8, in increasing i), combined by
+/// combinePartials. The same bits whatever the instruction set.
+QCC_ALWAYS_INLINE double sumAsDouble(const float *x, int64_t n) {
+  VecD<8> p = 0.0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    p += __builtin_convertvector(load<8>(x + i), VecD<8>);
+  if (i < n)
+    p += __builtin_convertvector(loadPartial<8>(x + i, n - i), VecD<8>);
+  return combinePartials(p);
+}
+
+/// The largest of x[0, n) (n > 0), or NaN if any is NaN.
+template <int W> QCC_ALWAYS_INLINE float maxOrNaN(const float *x, int64_t n) {
+  VecF<W> m = -__builtin_inff();
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    VecF<W> v = load<W>(x + i);
+    m = (v > m || v != v) ? v : m;
+  }
+  if (i < n) {
+    VecF<W> v = loadPartial<W>(x + i, n - i, -__builtin_inff());
+    m = (v > m || v != v) ? v : m;
+  }
+  float lanes[W];
+  store<W>(lanes, m);
+  float result = lanes[0];
+  for (int l = 1; l < W; ++l)
+    if (lanes[l] > result || lanes[l] != lanes[l])
+      result = lanes[l];
+  return result;
+}
+
+/// y = softmax(x) over n > 0 elements (x may be y): subtracts the maximum,
+/// sums the exponentials as doubles (sumAsDouble) and divides in double.
+template <int W>
+QCC_ALWAYS_INLINE void softmaxRow(const float *x, float *y, int64_t n) {
+  float maximum = maxOrNaN<W>(x, n);
+  int64_t i = 0;
+  for (; i + W <= n; i += W)
+    store<W>(y + i, exp<W>(load<W>(x + i) - maximum));
+  if (i < n)
+    storePartial<W>(y + i, exp<W>(loadPartial<W>(x + i, n - i) - maximum),
+                    n - i);
+  double sum = sumAsDouble(y, n);
+  for (i = 0; i + 8 <= n; i += 8) {
+    VecD<8> e = __builtin_convertvector(load<8>(y + i), VecD<8>);
+    store<8>(y + i, __builtin_convertvector(e / sum, VecF<8>));
+  }
+  for (; i < n; ++i)
+    y[i] = static_cast<float>(y[i] / sum);
+}
 
 /// out[i] = f(in[i]) for i < n, whole vectors then one padded vector.
 template <int W, typename F>

@@ -52,8 +52,6 @@ enum class FloatUnary {
   LeakyRelu,
 };
 
-#define QCC_LAMBDA_INLINE __attribute__((always_inline))
-
 template <int W>
 QCC_ALWAYS_INLINE void floatUnaryImpl(FloatUnary kind, float p0, float p1,
                                       const float *in, float *out,
