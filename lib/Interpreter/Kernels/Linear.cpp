@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "Simd.h"
 #include "Window.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
@@ -327,6 +328,59 @@ struct PhaseAxis {
   }
 };
 
+/// Writes `rows` rows of `pitch` plane positions of one phase plane: row y
+/// reads input row iy = y * rowStride + rowOffset (zero if outside
+/// [0, inRows)), position x reads column x * colStride + colOffset of it,
+/// which is real input for x in [xlo, xhi) and zero elsewhere.
+template <int W>
+QCC_ALWAYS_INLINE void phasePlaneImpl(const float *src, float *dst,
+                                      int64_t rows, int64_t pitch,
+                                      int64_t inRows, int64_t inCols,
+                                      int64_t rowStride, int64_t rowOffset,
+                                      int64_t colStride, int64_t colOffset,
+                                      int64_t xlo, int64_t xhi) {
+  for (int64_t y = 0; y < rows; ++y, dst += pitch) {
+    int64_t iy = y * rowStride + rowOffset;
+    if (iy < 0 || iy >= inRows) {
+      simd::copyWindow<W>(src, dst, 0, 0, pitch);
+      continue;
+    }
+    const float *row = src + iy * inCols + colOffset;
+    if (colStride == 1) {
+      simd::copyWindow<W>(row, dst, xlo, xhi, pitch);
+      continue;
+    }
+    for (int64_t x = 0; x < pitch; ++x)
+      dst[x] = x >= xlo && x < xhi ? row[x * colStride] : 0.0f;
+  }
+}
+
+/// dst row y = src row y (+ bias) for `rows` rows of n floats, `srcPitch`
+/// and n apart.
+template <int W>
+QCC_ALWAYS_INLINE void unpadRowsImpl(const float *src, int64_t srcPitch,
+                                     float *dst, int64_t rows, int64_t n,
+                                     const float *bias) {
+  for (int64_t y = 0; y < rows; ++y, src += srcPitch, dst += n) {
+    if (bias)
+      simd::addScalar<W>(src, dst, *bias, n);
+    else
+      simd::copyWindow<W>(src, dst, 0, n, n);
+  }
+}
+
+QCC_SIMD_DISPATCH(phasePlane, phasePlaneImpl,
+                  (const float *src, float *dst, int64_t rows, int64_t pitch,
+                   int64_t inRows, int64_t inCols, int64_t rowStride,
+                   int64_t rowOffset, int64_t colStride, int64_t colOffset,
+                   int64_t xlo, int64_t xhi),
+                  (src, dst, rows, pitch, inRows, inCols, rowStride,
+                   rowOffset, colStride, colOffset, xlo, xhi))
+QCC_SIMD_DISPATCH(unpadRows, unpadRowsImpl,
+                  (const float *src, int64_t srcPitch, float *dst,
+                   int64_t rows, int64_t n, const float *bias),
+                  (src, srcPitch, dst, rows, n, bias))
+
 /// Keeps the phase planes and the GEMM's result of one tile of images near
 /// this size.
 constexpr int64_t kConvTileBytes = int64_t(16) << 20;
@@ -397,21 +451,9 @@ void convImplicitF32(const ConvGeometry &g, const float *in, const float *w,
           const float *src =
               in + ((b0 + image) * g.channels + group * cg + c) * inPlane;
           float *dst = planes + array * arrayLength + image * planeSize;
-          for (int64_t y = 0; y < ay.pitch; ++y, dst += ax.pitch) {
-            int64_t iy = y * ay.stride + ry - ay.pad;
-            if (iy < 0 || iy >= ay.in) {
-              std::fill_n(dst, ax.pitch, 0.0f);
-              continue;
-            }
-            const float *row = src + iy * ax.in + rx - ax.pad;
-            std::fill(dst, dst + xlo, 0.0f);
-            if (ax.stride == 1)
-              std::copy(row + xlo, row + xhi, dst + xlo);
-            else
-              for (int64_t x = xlo; x < xhi; ++x)
-                dst[x] = row[x * ax.stride];
-            std::fill(dst + xhi, dst + ax.pitch, 0.0f);
-          }
+          phasePlane(src, dst, ay.pitch, ax.pitch, ay.in, ax.in, ay.stride,
+                     ry - ay.pad, ax.stride, rx - ax.pad, xlo, xhi);
+          dst += planeSize;
           if (image == images - 1)
             std::fill_n(dst, tailSize, 0.0f);
         }
@@ -428,15 +470,8 @@ void convImplicitF32(const ConvGeometry &g, const float *in, const float *w,
               const float *src = staged + f * columns + image * planeSize;
               float *dst = out + ((b0 + image) * g.filters + group * fg + f) *
                                      outPlane;
-              float b = bias ? bias[group * fg + f] : 0.0f;
-              for (int64_t y = 0; y < ay.out; ++y, src += ax.pitch,
-                           dst += ax.out) {
-                if (bias)
-                  for (int64_t x = 0; x < ax.out; ++x)
-                    dst[x] = src[x] + b;
-                else
-                  std::copy_n(src, ax.out, dst);
-              }
+              unpadRows(src, ax.pitch, dst, ay.out, ax.out,
+                        bias ? bias + group * fg + f : nullptr);
             }
           });
     }

@@ -51,6 +51,7 @@ template <int W> using VecF = float __attribute__((ext_vector_type(W)));
 template <int W> using VecI = int32_t __attribute__((ext_vector_type(W)));
 template <int W> using VecD = double __attribute__((ext_vector_type(W)));
 template <int W> using VecL = int64_t __attribute__((ext_vector_type(W)));
+template <int W> using VecB = bool __attribute__((ext_vector_type(W)));
 
 /// Instruction sets the vector kernels are compiled for.
 enum class Isa { Generic, Avx2, Avx512 };
@@ -112,6 +113,62 @@ QCC_ALWAYS_INLINE void storePartial(float *p, VecF<W> v, int64_t n) {
   store<W>(buffer, v);
   for (int64_t i = 0; i < n; ++i)
     p[i] = buffer[i];
+}
+
+/// (0, 1, ..., W - 1).
+template <int W> QCC_ALWAYS_INLINE VecI<W> iota() {
+  VecI<W> v;
+  for (int i = 0; i < W; ++i)
+    v[i] = i;
+  return v;
+}
+
+/// The lanes of p where `mask` (a comparison result) is set, zero elsewhere;
+/// memory is accessed only in the set lanes.
+template <int W>
+QCC_ALWAYS_INLINE VecF<W> maskedLoad(VecI<W> mask, const float *p) {
+  return __builtin_masked_load(__builtin_convertvector(mask, VecB<W>), p,
+                               VecF<W>(0.0f));
+}
+
+/// Stores the lanes of v where `mask` is set.
+template <int W>
+QCC_ALWAYS_INLINE void maskedStore(VecI<W> mask, VecF<W> v, float *p) {
+  __builtin_masked_store(__builtin_convertvector(mask, VecB<W>), v, p);
+}
+
+/// dst[x] = lo <= x < hi ? src[x] : 0 for x in [0, n), with masked vector
+/// loads and stores: src is read only in [lo, hi), dst written only in
+/// [0, n). Short rows (feature maps of 4..28 columns) take one or two
+/// vector operations.
+template <int W>
+QCC_ALWAYS_INLINE void copyWindow(const float *src, float *dst, int64_t lo,
+                                  int64_t hi, int64_t n) {
+  for (int64_t x0 = 0; x0 < n; x0 += W) {
+    VecI<W> x = iota<W>() + static_cast<int32_t>(x0);
+    VecF<W> v = maskedLoad<W>(
+        (x >= static_cast<int32_t>(lo)) & (x < static_cast<int32_t>(hi)),
+        src + x0);
+    if (x0 + W <= n)
+      store<W>(dst + x0, v);
+    else
+      maskedStore<W>(x < static_cast<int32_t>(n), v, dst + x0);
+  }
+}
+
+/// dst[x] = src[x] + b for x in [0, n), with masked vector tails.
+template <int W>
+QCC_ALWAYS_INLINE void addScalar(const float *src, float *dst, float b,
+                                 int64_t n) {
+  for (int64_t x0 = 0; x0 < n; x0 += W) {
+    if (x0 + W <= n) {
+      store<W>(dst + x0, load<W>(src + x0) + b);
+      continue;
+    }
+    VecI<W> inside = iota<W>() + static_cast<int32_t>(x0) <
+                     static_cast<int32_t>(n);
+    maskedStore<W>(inside, maskedLoad<W>(inside, src + x0) + b, dst + x0);
+  }
 }
 
 template <int W> QCC_ALWAYS_INLINE VecF<W> splat(float x) { return x; }

@@ -86,7 +86,9 @@ def pool_ref(x, kernel, strides, pads, dilations, kind, include_pad=False):
                 if all(0 <= idx[d] < spatial[d] for d in range(rank)):
                     values.append(float(x[(img, ch, *idx)]))
             if kind == "max":
-                y[(img, ch, *out)] = max(values)
+                # NaN propagates (Python's max would skip it).
+                y[(img, ch, *out)] = (np.nan if any(np.isnan(values))
+                                      else max(values))
             else:
                 divisor = int(np.prod(kernel)) if include_pad else len(values)
                 y[(img, ch, *out)] = sum(values) / divisor
@@ -178,7 +180,11 @@ def case_layernorm():
 def case_pooling():
     x = randn(2, 3, 9, 8)
     x1 = randn(1, 2, 11)
-    return ({"x": x, "x1": x1},
+    # Wide rows: whole vectors and tails of the vectorised unpadded path, and
+    # a NaN that must win its windows.
+    xw = randn(1, 2, 12, 41)
+    xw[0, 1, 5, 17] = np.nan
+    return ({"x": x, "x1": x1, "xw": xw},
             {"max": pool_ref(x, [3, 2], [2, 2], [1, 0, 1, 1], [1, 2], "max"),
              "max_ceil": pool_ref(x, [2, 2], [2, 2], [0, 0, 1, 0], [1, 1],
                                   "max"),
@@ -187,6 +193,12 @@ def case_pooling():
              "avg_incl": pool_ref(x, [3, 3], [2, 1], [1, 1, 1, 1], [1, 1],
                                   "avg", include_pad=True),
              "max1d": pool_ref(x1, [3], [2], [1, 1], [1], "max"),
+             "max_wide": pool_ref(xw, [2, 2], [2, 2], [0, 0, 0, 0], [1, 1],
+                                  "max"),
+             "max_wide_s1": pool_ref(xw, [3, 2], [1, 1], [0, 0, 0, 0], [1, 1],
+                                     "max"),
+             "max_wide_s3": pool_ref(xw, [2, 3], [1, 3], [0, 0, 0, 0], [1, 1],
+                                     "max"),
              "gap": x.astype(np.float64).mean(axis=(2, 3), keepdims=True)
              .astype(np.float32)})
 
