@@ -24,7 +24,12 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 using namespace mlir;
@@ -135,7 +140,10 @@ struct Interpreter::Impl {
   };
 
   Impl(func::FuncOp fn, const InterpreterOptions &options)
-      : fn(fn), options(options), pool(options.numThreads) {}
+      : fn(fn), options(options), pool(options.numThreads) {
+    profile = std::getenv("QCC_INTERPRETER_PROFILE") != nullptr;
+  }
+  ~Impl() { printProfile(); }
 
   LogicalResult prepare();
   FailureOr<SmallVector<Tensor>> run(ArrayRef<Tensor> inputs);
@@ -151,7 +159,45 @@ struct Interpreter::Impl {
   /// Slots released before the first step (unused arguments, constants).
   SmallVector<unsigned> releaseAtStart;
   SmallVector<std::pair<unsigned, Tensor>> constants;
+
+  /// With QCC_INTERPRETER_PROFILE set in the environment, the time spent in
+  /// each kind of op over all runs, printed to stderr when the interpreter
+  /// is destroyed.
+  bool profile = false;
+  struct OpTime {
+    double seconds = 0.0;
+    int64_t count = 0;
+  };
+  llvm::StringMap<OpTime> opTimes;
+  double runSeconds = 0.0;
+  int64_t runs = 0;
+  void printProfile() const;
 };
+
+void Interpreter::Impl::printProfile() const {
+  if (!profile || runs == 0)
+    return;
+  SmallVector<std::pair<double, StringRef>> sorted;
+  double total = 0.0;
+  for (const auto &entry : opTimes) {
+    sorted.emplace_back(entry.second.seconds, entry.first());
+    total += entry.second.seconds;
+  }
+  llvm::sort(sorted, [](auto &a, auto &b) { return a.first > b.first; });
+  llvm::errs() << llvm::format("interpreter profile: %lld runs, %.3f ms per "
+                               "run (%.3f ms in ops), %u threads\n",
+                               static_cast<long long>(runs),
+                               1e3 * runSeconds / runs, 1e3 * total / runs,
+                               pool.getNumThreads());
+  for (auto &[seconds, name] : sorted) {
+    const OpTime &time = opTimes.find(name)->second;
+    llvm::errs() << llvm::format("  %-22s %5lld ops/run %9.3f ms/run %5.1f %%\n",
+                                 name.str().c_str(),
+                                 static_cast<long long>(time.count / runs),
+                                 1e3 * seconds / runs,
+                                 total > 0 ? 100.0 * seconds / total : 0.0);
+  }
+}
 
 LogicalResult Interpreter::Impl::prepare() {
   if (failed(verify(fn)))
@@ -267,13 +313,22 @@ FailureOr<SmallVector<Tensor>> Interpreter::Impl::run(ArrayRef<Tensor> inputs) {
   KernelContext context{pool, buffers};
   SmallVector<Tensor, 4> operands;
   SmallVector<Tensor, 2> results;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point runStart = Clock::now();
   for (const Step &step : steps) {
     operands.clear();
     results.clear();
     for (unsigned slot : step.operands)
       operands.push_back(slots[slot]);
+    Clock::time_point start = profile ? Clock::now() : Clock::time_point();
     LogicalResult status =
         step.kernel->run(step.op, operands, results, context);
+    if (profile) {
+      OpTime &time = opTimes[step.op->getName().getStringRef()];
+      time.seconds +=
+          std::chrono::duration<double>(Clock::now() - start).count();
+      ++time.count;
+    }
     operands.clear();
     if (failed(status))
       return failure();
@@ -289,6 +344,10 @@ FailureOr<SmallVector<Tensor>> Interpreter::Impl::run(ArrayRef<Tensor> inputs) {
   SmallVector<Tensor> outputs;
   for (unsigned slot : returnSlots)
     outputs.push_back(slots[slot]);
+  if (profile) {
+    runSeconds += std::chrono::duration<double>(Clock::now() - runStart).count();
+    ++runs;
+  }
   return outputs;
 }
 
