@@ -4,8 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A fixed set of worker threads (llvm::StdThreadPool) plus the calling
-// thread, used by the interpreter's kernels for data-parallel loops. Kernels
+// A fixed set of worker threads plus the calling thread, used by the
+// interpreter's kernels for data-parallel loops. Idle helpers spin briefly
+// before they block, so back-to-back short loops do not pay a kernel
+// wake-up each. Kernels
 // split work so that every output element is computed by exactly one task
 // in a fixed order: results never depend on the thread count or on how the
 // work happens to be scheduled.
@@ -19,10 +21,8 @@
 
 #include <cstdint>
 #include <memory>
-
-namespace llvm {
-class StdThreadPool;
-} // namespace llvm
+#include <thread>
+#include <vector>
 
 namespace mlir::qcc {
 
@@ -46,8 +46,10 @@ public:
                    llvm::function_ref<void(int64_t, int64_t)> body);
 
 private:
+  struct Shared;
   unsigned numThreads;
-  std::unique_ptr<llvm::StdThreadPool> pool;
+  std::unique_ptr<Shared> shared;
+  std::vector<std::thread> helpers;
 };
 
 /// Runs `parallelFor` on `pool`, or serially when `pool` is null.
