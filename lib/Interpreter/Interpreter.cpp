@@ -142,6 +142,7 @@ struct Interpreter::Impl {
   Impl(func::FuncOp fn, const InterpreterOptions &options)
       : fn(fn), options(options), pool(options.numThreads) {
     profile = std::getenv("QCC_INTERPRETER_PROFILE") != nullptr;
+    buffers->setPoison(options.poisonBuffers);
   }
   ~Impl() { printProfile(); }
 

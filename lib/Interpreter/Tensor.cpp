@@ -11,6 +11,7 @@
 #include "llvm/Support/ErrorHandling.h"
 
 #include <cstdlib>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -84,6 +85,7 @@ struct BufferPool::Impl {
   /// Free buffers by (rounded) size.
   llvm::DenseMap<size_t, llvm::SmallVector<void *, 2>> free;
   size_t cached = 0, inUse = 0, peakInUse = 0;
+  std::atomic<bool> poison{false};
 };
 
 /// Rounds a request up to whole cache lines (never zero bytes).
@@ -101,6 +103,7 @@ BufferPool::~BufferPool() {
 
 void *BufferPool::allocate(size_t bytes) {
   bytes = roundBufferSize(bytes);
+  void *data = nullptr;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     impl->inUse += bytes;
@@ -108,16 +111,22 @@ void *BufferPool::allocate(size_t bytes) {
     auto it = impl->free.find(bytes);
     if (it != impl->free.end() && !it->second.empty()) {
       impl->cached -= bytes;
-      return it->second.pop_back_val();
+      data = it->second.pop_back_val();
     }
   }
-  void *data = std::aligned_alloc(64, bytes);
+  if (!data)
+    data = std::aligned_alloc(64, bytes);
   if (!data) {
     std::lock_guard<std::mutex> lock(impl->mutex);
     impl->inUse -= bytes;
+    return nullptr;
   }
+  if (impl->poison.load(std::memory_order_relaxed))
+    std::memset(data, 0xff, bytes);
   return data;
 }
+
+void BufferPool::setPoison(bool poison) { impl->poison.store(poison); }
 
 void BufferPool::release(void *data, size_t bytes) {
   if (!data)

@@ -38,6 +38,11 @@ struct InterpreterOptions {
   /// Called on the calling thread after each op with the op and its results
   /// (for example to record value ranges during calibration).
   std::function<void(Operation *, ArrayRef<Tensor>)> observer;
+
+  /// For testing: fill every result and scratch buffer with 0xff bytes (NaN
+  /// as floats) before a kernel gets it, so that a kernel reading memory it
+  /// did not write shows in the results (BufferPool::setPoison).
+  bool poisonBuffers = false;
 };
 
 /// An interpreter bound to one function: checks it once, materialises its

@@ -88,6 +88,11 @@ public:
   /// Bytes held in the cache, not in use.
   size_t getCachedBytes() const;
 
+  /// For testing: fill every buffer handed out with 0xff bytes (NaN as
+  /// floats, -1 as integers), so that reading an element nobody wrote shows
+  /// in the results.
+  void setPoison(bool poison);
+
 private:
   struct Impl;
   std::unique_ptr<Impl> impl;
