@@ -154,8 +154,10 @@ LogicalResult runAttention(Operation *op, ArrayRef<Tensor> operands,
   };
 
   // Many small heads: one head per task; few big ones: parallel GEMMs.
+  int64_t headWork = sq * sk * (d + dv + 8);
   if (batches > 1 && sq * sk * std::max(d, dv) < (int64_t(1) << 21)) {
-    context.pool.parallelFor(batches, 1, [&](int64_t b0, int64_t b1) {
+    int64_t grain = std::max<int64_t>(1, kParallelWork / headWork);
+    context.pool.parallelFor(batches, grain, [&](int64_t b0, int64_t b1) {
       ScratchBuffer scratch(context, scratchFloats * sizeof(float));
       for (int64_t b = b0; b < b1; ++b)
         runBatch(b, scratch.get<float>(), nullptr);

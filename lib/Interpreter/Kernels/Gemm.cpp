@@ -317,6 +317,12 @@ packB(const float *b, int64_t ldb, int64_t kc, int64_t nc, int64_t nr,
 // Float drivers
 //===----------------------------------------------------------------------===//
 
+/// Multiply-adds per task (about 10 us on one core) below which splitting a
+/// product across threads costs more than it gains: the other core has to
+/// fetch operands that are hot in this core's caches. Smaller products run
+/// on the calling thread alone.
+constexpr int64_t kMinTaskWork = int64_t(1) << 20;
+
 /// Products of at most this many rows use the row kernel.
 constexpr int64_t kRowPathMaxRows = 2;
 
@@ -401,9 +407,8 @@ void gemmTable(const FloatKernels &kernels, int64_t m, int64_t n, int64_t k,
   const int64_t mr = kernels.mr, nr = kernels.nr, mcMax = kernels.mc;
   int64_t mBlocks = (m + mcMax - 1) / mcMax;
   int64_t strips = (n + nr - 1) / nr;
-  // At least ~64K multiply-adds per task.
   int64_t perStrip = std::min(m, mcMax) * nr * k;
-  int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / perStrip);
+  int64_t grain = std::max<int64_t>(1, kMinTaskWork / perStrip);
   parallelFor(pool, mBlocks * strips, grain, [&](int64_t t0, int64_t t1) {
     float *ap = getScratch(1, mcMax * kGemmKC + mr * kGemmKC);
     float *tail = nullptr;
@@ -538,6 +543,8 @@ void mlir::qcc::gemmF32(int64_t m, int64_t n, int64_t k, const float *a,
     return;
   }
   const FloatKernels &kernels = getKernels(isa);
+  if (m * n * k < 2 * kMinTaskWork)
+    pool = nullptr;
   if (m <= kRowPathMaxRows)
     gemmRows(kernels, m, n, k, a, lda, b, ldb, c, ldc, pool);
   else

@@ -113,6 +113,11 @@ LogicalResult checkElementTypes(Operation *op, ArrayRef<ElementType> allowed);
 /// Elements per task below which loops are not worth splitting.
 constexpr int64_t kParallelGrain = 1 << 14;
 
+/// Multiply-adds (or comparable work) per task below which loops of
+/// products are not worth splitting: the other core would fetch operands
+/// that are hot in this core's caches (see Gemm.cpp).
+constexpr int64_t kParallelWork = int64_t(1) << 20;
+
 template <typename T> struct TypeTag { using type = T; };
 
 /// Calls `fn(TypeTag<T>{})` with the C++ type of `type`.

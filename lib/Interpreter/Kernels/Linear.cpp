@@ -126,7 +126,8 @@ LogicalResult runMatMul(Operation *op, ArrayRef<Tensor> operands,
   };
   // Small products run whole on one thread each; big ones use every thread.
   if (m * n * k < (int64_t(1) << 21) && batches > 1) {
-    context.pool.parallelFor(batches, 1, [&](int64_t b0, int64_t b1) {
+    int64_t grain = std::max<int64_t>(1, kParallelWork / (m * n * k + 1));
+    context.pool.parallelFor(batches, grain, [&](int64_t b0, int64_t b1) {
       for (int64_t batch = b0; batch < b1; ++batch)
         runBatch(batch, nullptr);
     });
