@@ -321,6 +321,12 @@ FailureOr<SmallVector<Tensor>> Interpreter::Impl::run(ArrayRef<Tensor> inputs) {
     results.clear();
     for (unsigned slot : step.operands)
       operands.push_back(slots[slot]);
+    // An operand used for the last time is held by `operands` alone (unless
+    // the caller or the observer kept it), so an elementwise kernel may
+    // write its result into it (allocateResultInPlace).
+    for (unsigned slot : step.release)
+      if (llvm::is_contained(step.operands, slot))
+        slots[slot] = Tensor();
     Clock::time_point start = profile ? Clock::now() : Clock::time_point();
     LogicalResult status =
         step.kernel->run(step.op, operands, results, context);

@@ -37,6 +37,17 @@ Tensor mlir::qcc::allocateResult(Operation *op, KernelContext &context,
   return tensor;
 }
 
+Tensor mlir::qcc::allocateResultInPlace(Operation *op, KernelContext &context,
+                                        ArrayRef<Tensor> candidates) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  for (const Tensor &operand : candidates)
+    if (operand.isUniquelyOwned() &&
+        operand.getElementType() == *getElementType(type.getElementType()) &&
+        operand.getShape() == type.getShape())
+      return operand;
+  return allocateResult(op, context);
+}
+
 LogicalResult mlir::qcc::checkElementTypes(Operation *op,
                                            ArrayRef<ElementType> allowed) {
   auto check = [&](Value value) -> LogicalResult {

@@ -156,7 +156,8 @@ template <ArithKind K>
 LogicalResult runArith(Operation *op, ArrayRef<Tensor> operands,
                        SmallVectorImpl<Tensor> &results,
                        KernelContext &context) {
-  Tensor out = allocateResult(op, context);
+  // An operand of the result's shape is read at the index it is written.
+  Tensor out = allocateResultInPlace(op, context, operands.take_front(2));
   if (!out)
     return failure();
   BroadcastPlan plan = planBinary(op, operands);

@@ -106,6 +106,14 @@ ElementType getTensorElementType(Value value);
 Tensor allocateResult(Operation *op, KernelContext &context,
                       unsigned index = 0);
 
+/// Like allocateResult, but returns the first of `candidates` (operands)
+/// that nothing else holds (this op is its last use, and neither the caller
+/// nor the observer kept it) and that has the result's element type and
+/// shape. For kernels where result element i depends only on element i of
+/// such an operand, so that they may write in place.
+Tensor allocateResultInPlace(Operation *op, KernelContext &context,
+                             ArrayRef<Tensor> candidates);
+
 /// Fails with a diagnostic unless every operand and result of `op` has one
 /// of `allowed` element types.
 LogicalResult checkElementTypes(Operation *op, ArrayRef<ElementType> allowed);

@@ -119,7 +119,7 @@ LogicalResult runFloatUnary(Operation *op, ArrayRef<Tensor> operands,
                             SmallVectorImpl<Tensor> &results,
                             KernelContext &context, FloatUnary kind,
                             float p0 = 0.0f, float p1 = 0.0f) {
-  Tensor out = allocateResult(op, context);
+  Tensor out = allocateResultInPlace(op, context, operands.take_front());
   if (!out)
     return failure();
   const float *in = operands[0].getData<float>();
