@@ -2,7 +2,8 @@
 """Times the float reference interpreter (qcc-run) against ONNX Runtime fp32.
 
     bench/interp-vs-ort.py [--threads 1,2] [--repeat R] [--runs-scale F]
-                           [--models cnn,vit,bert] [--markdown] [--build DIR]
+                           [--models cnn,vit,bert] [--bert-base]
+                           [--markdown] [--build DIR]
 
 For each test model (test/models/{cnn,vit,bert}-op17.onnx) and batch size,
 writes Fashion-MNIST inputs (test/models/common.py preprocessing; bert at a
@@ -20,6 +21,12 @@ disturbed run is the best estimate of either tool's speed. Prints one row
 per (model, batch, threads): medians in ms, the ratio qcc/ORT, and the
 largest difference between the two tools' outputs relative to the largest
 output magnitude. No pass/fail: this is a measurement, not a test.
+
+--bert-base adds "bert-base-2l": test/models/bert.py's architecture at
+BERT-base width (hidden 768, 12 heads of 64, FFN 3072, 128 positions) with
+2 layers and random weights, exported at opset 17 into a temporary
+directory (torch), run at batch 1 and 8 with 128 tokens (variable lengths
+as for bert).
 """
 
 import argparse
@@ -52,6 +59,28 @@ QCC_MEDIAN = re.compile(r"median ([0-9.]+) ms")
 ORT_MEDIAN = re.compile(r"median ([0-9.]+) ms")
 
 
+BERT_BASE = ("bert-base-2l", [(1, 40), (8, 10)])
+
+
+def make_bert_base(directory):
+    """Exports the BERT-base-width model (random weights); returns its path."""
+    import torch
+    import bert
+    bert.DIM, bert.HEADS, bert.FFN, bert.LAYERS = 768, 12, 3072, 2
+    common.SEQ_LEN = 128
+    torch.manual_seed(0)
+    model = bert.build_model()
+    ids = torch.randint(1, common.VOCAB, (2, common.SEQ_LEN))
+    mask = torch.ones(2, common.SEQ_LEN, dtype=torch.int64)
+    path = os.path.join(directory, "bert-base-2l-op17.onnx")
+    common.export_onnx(model, (ids, mask), path,
+                       ["input_ids", "attention_mask"], ["logits"],
+                       {"input_ids": {0: "batch", 1: "seq"},
+                        "attention_mask": {0: "batch", 1: "seq"},
+                        "logits": {0: "batch"}}, 17)
+    return path
+
+
 def make_inputs(model, batch, directory):
     """Writes the inputs of `model` for `batch` samples; returns the
     qcc-run --shape arguments and the NAME=FILE input list."""
@@ -61,6 +90,20 @@ def make_inputs(model, batch, directory):
         path = os.path.join(directory, f"image_{batch}.npy")
         np.save(path, common.preprocess_images(u8))
         return [f"image={batch}x1x28x28"], [f"image={path}"]
+    if model == BERT_BASE[0]:
+        # 128 random tokens, kept prefixes of 64..128 (the first one full).
+        rng = np.random.default_rng(batch)
+        tokens = rng.integers(1, common.VOCAB, size=(batch, 128))
+        lengths = rng.integers(64, 129, size=batch)
+        lengths[0] = 128
+        ids, mask = common.pad_tokens(tokens, lengths, 128)
+        shape = "x".join(str(d) for d in ids.shape)
+        ids_path = os.path.join(directory, f"base_ids_{batch}.npy")
+        mask_path = os.path.join(directory, f"base_mask_{batch}.npy")
+        np.save(ids_path, ids)
+        np.save(mask_path, mask)
+        return ([f"input_ids={shape}", f"attention_mask={shape}"],
+                [f"input_ids={ids_path}", f"attention_mask={mask_path}"])
     lengths = common.eval_lengths(batch)
     # One sample: unpadded (28 tokens); a batch: padded to the full 49.
     seq = None if batch == 1 else common.SEQ_LEN
@@ -117,6 +160,8 @@ def main():
     ap.add_argument("--runs-scale", type=float, default=1.0,
                     help="multiply the timed runs per measurement")
     ap.add_argument("--models", default="cnn,vit,bert")
+    ap.add_argument("--bert-base", action="store_true",
+                    help="also a 2-layer BERT-base-width model (needs torch)")
     ap.add_argument("--markdown", action="store_true",
                     help="print the table as Markdown")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -132,11 +177,15 @@ def main():
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="qcc-bench-") as tmp:
-        for model, batch, runs in CONFIGS:
-            if model not in models:
-                continue
+        configs = [c for c in CONFIGS if c[0] in models]
+        onnx_paths = {m: os.path.join("test", "models", f"{m}-op17.onnx")
+                      for m in models}
+        if args.bert_base:
+            onnx_paths[BERT_BASE[0]] = make_bert_base(tmp)
+            configs += [(BERT_BASE[0], b, r) for b, r in BERT_BASE[1]]
+        for model, batch, runs in configs:
             runs = max(5, int(runs * args.runs_scale))
-            onnx = os.path.join("test", "models", f"{model}-op17.onnx")
+            onnx = onnx_paths[model]
             shapes, inputs = make_inputs(model, batch, tmp)
             for t in threads:
                 qcc_out = os.path.join(tmp, "qcc")
@@ -170,14 +219,14 @@ def main():
         print("| " + " | ".join(header) + " |")
         print("|---|---:|---:|---:|---:|---:|---:|")
     else:
-        print("{:<6}{:>6}{:>8}{:>10}{:>10}{:>9}{:>20}".format(*header))
+        print("{:<13}{:>6}{:>8}{:>10}{:>10}{:>9}{:>20}".format(*header))
     for model, batch, t, q, o, diff in rows:
         cells = (model, str(batch), str(t), f"{q:.3f}", f"{o:.3f}",
                  f"{q / o:.2f}", f"{diff:.1e}")
         if args.markdown:
             print("| " + " | ".join(cells) + " |")
         else:
-            print("{:<6}{:>6}{:>8}{:>10}{:>10}{:>9}{:>20}".format(*cells))
+            print("{:<13}{:>6}{:>8}{:>10}{:>10}{:>9}{:>20}".format(*cells))
 
 
 if __name__ == "__main__":
