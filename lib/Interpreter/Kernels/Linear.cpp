@@ -351,6 +351,10 @@ QCC_ALWAYS_INLINE void phasePlaneImpl(const float *src, float *dst,
       simd::copyWindow<W>(row, dst, xlo, xhi, pitch);
       continue;
     }
+    if (colStride == 2) {
+      simd::copyWindowStride2<W>(row, dst, xlo, xhi, pitch);
+      continue;
+    }
     for (int64_t x = 0; x < pitch; ++x)
       dst[x] = x >= xlo && x < xhi ? row[x * colStride] : 0.0f;
   }

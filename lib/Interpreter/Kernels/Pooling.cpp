@@ -62,13 +62,6 @@ QCC_ALWAYS_INLINE simd::VecF<W> maxOrNaN(simd::VecF<W> m, simd::VecF<W> v) {
   return (v > m || v != v) ? v : m;
 }
 
-/// Lanes first, first + 2, ... of the concatenation of a and b.
-template <int W, int First, size_t... I>
-QCC_ALWAYS_INLINE simd::VecF<W> everyOther(simd::VecF<W> a, simd::VecF<W> b,
-                                           std::index_sequence<I...>) {
-  return __builtin_shufflevector(a, b, (2 * I + First)...);
-}
-
 /// 2-d float max pooling without padding or dilation, `planes` planes of
 /// ih x iw to oh x ow: out[oy][ox] is the maximum of the kh x kw window at
 /// (oy * sh, ox * sw), visited in row-major order, NaN winning (as the
@@ -96,9 +89,9 @@ QCC_ALWAYS_INLINE void maxPool2dImpl(const float *in, float *out,
             V a = simd::maskedLoad<W>(lane < span, row);
             V b = simd::maskedLoad<W>(lane + W < span, row + W);
             m = maxOrNaN<W>(
-                m, everyOther<W, 0>(a, b, std::make_index_sequence<W>()));
+                m, simd::everyOther<W, 0>(a, b, std::make_index_sequence<W>()));
             m = maxOrNaN<W>(
-                m, everyOther<W, 1>(a, b, std::make_index_sequence<W>()));
+                m, simd::everyOther<W, 1>(a, b, std::make_index_sequence<W>()));
             continue;
           }
           for (int64_t kx = 0; kx < kw; ++kx) {

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #define QCC_ALWAYS_INLINE inline __attribute__((always_inline))
 /// For lambdas inside IMPL templates (after the parameter list), so that
@@ -153,6 +154,35 @@ QCC_ALWAYS_INLINE void copyWindow(const float *src, float *dst, int64_t lo,
       store<W>(dst + x0, v);
     else
       maskedStore<W>(x < static_cast<int32_t>(n), v, dst + x0);
+  }
+}
+
+/// Lanes first, first + 2, ... of the concatenation of a and b.
+template <int W, int First, size_t... I>
+QCC_ALWAYS_INLINE VecF<W> everyOther(VecF<W> a, VecF<W> b,
+                                     std::index_sequence<I...>) {
+  return __builtin_shufflevector(a, b, (2 * I + First)...);
+}
+
+/// copyWindow with a stride of 2 in src: dst[x] = lo <= x < hi ? src[2 x] :
+/// 0 for x in [0, n), src read only in [2 lo, 2 hi - 1).
+template <int W>
+QCC_ALWAYS_INLINE void copyWindowStride2(const float *src, float *dst,
+                                         int64_t lo, int64_t hi, int64_t n) {
+  for (int64_t x0 = 0; x0 < n; x0 += W) {
+    // Window position j of the 2W floats at src + 2 x0 is src[2 x0 + j].
+    VecI<W> j = iota<W>();
+    int32_t first = static_cast<int32_t>(2 * (lo - x0));
+    int32_t last = static_cast<int32_t>(2 * (hi - 1 - x0));
+    VecF<W> a = maskedLoad<W>((j >= first) & (j <= last), src + 2 * x0);
+    VecF<W> b =
+        maskedLoad<W>((j + W >= first) & (j + W <= last), src + 2 * x0 + W);
+    VecF<W> v = everyOther<W, 0>(a, b, std::make_index_sequence<W>());
+    if (x0 + W <= n)
+      store<W>(dst + x0, v);
+    else
+      maskedStore<W>(j + static_cast<int32_t>(x0) < static_cast<int32_t>(n),
+                     v, dst + x0);
   }
 }
 

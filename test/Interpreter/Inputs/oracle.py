@@ -116,14 +116,24 @@ def case_conv():
     w1 = randn(5, 4, 1, 1)
     x3 = randn(1, 2, 4, 5, 3)
     w3 = randn(3, 2, 2, 3, 2)
-    # Big enough for im2col to work in column tiles (which split rows).
+    # One big image.
     xb = randn(1, 64, 90, 90)
     wb = randn(16, 64, 3, 3, scale=0.1)
-    # Several images in one GEMM, with a column tile ending mid-image.
-    xq = randn(3, 64, 50, 50)
+    # Images big enough that the phase planes are built two images at a
+    # time (a tile of 2, then a tile of 1).
+    xq = randn(3, 64, 150, 150)
     wq = randn(8, 64, 3, 3, scale=0.1)
+    # Strided rows wider than a vector, with a bias; stride 3 with dilation;
+    # 1-d.
+    xs = randn(2, 5, 21, 37)
+    ws = randn(4, 5, 3, 3)
+    bs = randn(4)
+    ws3 = randn(4, 5, 2, 3)
+    xl = randn(2, 3, 40)
+    wl = randn(4, 3, 5)
     return ({"x": x, "w": w, "b": b, "xd": xd, "wd": wd, "w1": w1, "x3": x3,
-             "w3": w3, "xb": xb, "wb": wb, "xq": xq, "wq": wq},
+             "w3": w3, "xb": xb, "wb": wb, "xq": xq, "wq": wq, "xs": xs,
+             "ws": ws, "bs": bs, "ws3": ws3, "xl": xl, "wl": wl},
             {"grouped": conv_ref(x, w, b, 2, [2, 1], [1, 0, 2, 1], [1, 2]),
              "depthwise": conv_ref(xd, wd, None, 4, [1, 1], [1, 1, 1, 1],
                                    [2, 2]),
@@ -134,7 +144,11 @@ def case_conv():
              "conv3d": conv_ref(x3, w3, None, 1, [1, 2, 1], [0, 1, 0, 1, 0, 1],
                                 [1, 1, 1]),
              "big": conv2d_shifted_ref(xb, wb, 1),
-             "batched": conv2d_shifted_ref(xq, wq, 1)})
+             "batched": conv2d_shifted_ref(xq, wq, 1),
+             "strided": conv_ref(xs, ws, bs, 1, [2, 2], [1, 1, 1, 1], [1, 1]),
+             "strided3": conv_ref(xs, ws3, None, 1, [3, 3], [0, 2, 1, 0],
+                                  [1, 2]),
+             "conv1d": conv_ref(xl, wl, None, 1, [2], [2, 1], [2])})
 
 
 def case_matmul():
