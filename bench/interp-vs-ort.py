@@ -66,18 +66,23 @@ def make_bert_base(directory):
     """Exports the BERT-base-width model (random weights); returns its path."""
     import torch
     import bert
+    saved = (bert.DIM, bert.HEADS, bert.FFN, bert.LAYERS, common.SEQ_LEN)
     bert.DIM, bert.HEADS, bert.FFN, bert.LAYERS = 768, 12, 3072, 2
     common.SEQ_LEN = 128
-    torch.manual_seed(0)
-    model = bert.build_model()
-    ids = torch.randint(1, common.VOCAB, (2, common.SEQ_LEN))
-    mask = torch.ones(2, common.SEQ_LEN, dtype=torch.int64)
     path = os.path.join(directory, "bert-base-2l-op17.onnx")
-    common.export_onnx(model, (ids, mask), path,
-                       ["input_ids", "attention_mask"], ["logits"],
-                       {"input_ids": {0: "batch", 1: "seq"},
-                        "attention_mask": {0: "batch", 1: "seq"},
-                        "logits": {0: "batch"}}, 17)
+    try:
+        torch.manual_seed(0)
+        model = bert.build_model()
+        ids = torch.randint(1, common.VOCAB, (2, 128))
+        mask = torch.ones(2, 128, dtype=torch.int64)
+        common.export_onnx(model, (ids, mask), path,
+                           ["input_ids", "attention_mask"], ["logits"],
+                           {"input_ids": {0: "batch", 1: "seq"},
+                            "attention_mask": {0: "batch", 1: "seq"},
+                            "logits": {0: "batch"}}, 17)
+    finally:
+        # The test models' inputs are made with the original sizes.
+        bert.DIM, bert.HEADS, bert.FFN, bert.LAYERS, common.SEQ_LEN = saved
     return path
 
 
