@@ -5,13 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // qcc.add/sub/mul/div/pow, qcc.equal/less/greater and qcc.where, all with
-// NumPy broadcasting. Integer arithmetic wraps modulo 2^width (two's
+// NumPy broadcasting. Float add/sub/mul/div run in vectors (Simd.h) along
+// the innermost dimension. Integer arithmetic wraps modulo 2^width (two's
 // complement, like the generated code); integer division truncates toward
 // zero like C, and a zero divisor is a diagnostic.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "Simd.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 
@@ -125,6 +127,80 @@ void binaryLoop(const BroadcastPlan &plan, const T *a, const T *b, R *out,
   });
 }
 
+/// One row of a float binary op: out[j] = f(a[j * sa], b[j * sb]), in
+/// vectors where both operands are contiguous or one is a scalar.
+template <int W, typename F>
+QCC_ALWAYS_INLINE void floatRow(const float *a, int64_t sa, const float *b,
+                                int64_t sb, float *out, int64_t n, F f) {
+  using V = simd::VecF<W>;
+  if (sa == 1 && (sb == 1 || sb == 0)) {
+    int64_t j = 0;
+    for (; j + W <= n; j += W)
+      simd::store<W>(out + j, f(simd::load<W>(a + j),
+                                sb ? simd::load<W>(b + j) : V(*b)));
+    if (j < n)
+      simd::storePartial<W>(
+          out + j,
+          f(simd::loadPartial<W>(a + j, n - j),
+            sb ? simd::loadPartial<W>(b + j, n - j) : V(*b)),
+          n - j);
+    return;
+  }
+  if (sa == 0 && sb == 1) {
+    int64_t j = 0;
+    for (; j + W <= n; j += W)
+      simd::store<W>(out + j, f(V(*a), simd::load<W>(b + j)));
+    if (j < n)
+      simd::storePartial<W>(out + j,
+                            f(V(*a), simd::loadPartial<W>(b + j, n - j)),
+                            n - j);
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = f(a[j * sa], b[j * sb]);
+}
+
+/// Rows [r0, r1) of a float add/sub/mul/div over a broadcast plan.
+template <int W>
+QCC_ALWAYS_INLINE void floatBinaryImpl(ArithKind kind,
+                                       const BroadcastPlan *plan,
+                                       const float *a, const float *b,
+                                       float *out, int64_t r0, int64_t r1) {
+  int64_t inner = plan->getInnerSize();
+  int64_t sa = plan->strides[0].back(), sb = plan->strides[1].back();
+  int64_t offsets[2];
+  for (int64_t row = r0; row < r1; ++row) {
+    plan->getRowOffsets(row, offsets);
+    const float *pa = a + offsets[0], *pb = b + offsets[1];
+    float *po = out + row * inner;
+    switch (kind) {
+    case ArithKind::Add:
+      floatRow<W>(pa, sa, pb, sb, po, inner,
+                  [](auto x, auto y) QCC_LAMBDA_INLINE { return x + y; });
+      break;
+    case ArithKind::Sub:
+      floatRow<W>(pa, sa, pb, sb, po, inner,
+                  [](auto x, auto y) QCC_LAMBDA_INLINE { return x - y; });
+      break;
+    case ArithKind::Mul:
+      floatRow<W>(pa, sa, pb, sb, po, inner,
+                  [](auto x, auto y) QCC_LAMBDA_INLINE { return x * y; });
+      break;
+    case ArithKind::Div:
+      floatRow<W>(pa, sa, pb, sb, po, inner,
+                  [](auto x, auto y) QCC_LAMBDA_INLINE { return x / y; });
+      break;
+    case ArithKind::Pow:
+      break;
+    }
+  }
+}
+
+QCC_SIMD_DISPATCH(floatBinary, floatBinaryImpl,
+                  (ArithKind kind, const BroadcastPlan *plan, const float *a,
+                   const float *b, float *out, int64_t r0, int64_t r1),
+                  (kind, plan, a, b, out, r0, r1))
+
 BroadcastPlan planBinary(Operation *op, ArrayRef<Tensor> operands) {
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   return planBroadcast(outType.getShape(),
@@ -168,6 +244,20 @@ LogicalResult runArith(Operation *op, ArrayRef<Tensor> operands,
           return failure();
         if (out.getNumElements() == 0)
           return success();
+        if constexpr (std::is_same_v<T, float>) {
+          if (K != ArithKind::Pow) {
+            int64_t grain =
+                std::max<int64_t>(1, kParallelGrain / plan.getInnerSize());
+            const float *a = operands[0].getData<float>();
+            const float *b = operands[1].getData<float>();
+            float *dst = out.getData<float>();
+            context.pool.parallelFor(
+                plan.getNumRows(), grain, [&](int64_t r0, int64_t r1) {
+                  floatBinary(K, &plan, a, b, dst, r0, r1);
+                });
+            return success();
+          }
+        }
         binaryLoop(plan, operands[0].getData<T>(), operands[1].getData<T>(),
                    out.getData<T>(), context.pool,
                    [](T a, T b) { return arith<K, T>(a, b); });

@@ -71,16 +71,16 @@ QCC_ALWAYS_INLINE void softmaxColumnsImpl(const float *x, float *y,
     for (j = 0; j < cols; ++j)
       partials[a % 8][j] += yr[j];
   }
-  double sums[kSoftmaxColumns];
+  double inverses[kSoftmaxColumns];
   for (int64_t j = 0; j < cols; ++j) {
     simd::VecD<8> p;
     for (int l = 0; l < 8; ++l)
       p[l] = partials[l][j];
-    sums[j] = simd::combinePartials(p);
+    inverses[j] = 1.0 / simd::combinePartials(p);
   }
   for (int64_t a = 0; a < length; ++a)
     for (int64_t j = 0; j < cols; ++j)
-      y[a * inner + j] = static_cast<float>(y[a * inner + j] / sums[j]);
+      y[a * inner + j] = static_cast<float>(y[a * inner + j] * inverses[j]);
 }
 
 template <int W>
