@@ -192,11 +192,10 @@ void Interpreter::Impl::printProfile() const {
                                pool.getNumThreads());
   for (auto &[seconds, name] : sorted) {
     const OpTime &time = opTimes.find(name)->second;
-    llvm::errs() << llvm::format("  %-22s %5lld ops/run %9.3f ms/run %5.1f %%\n",
-                                 name.str().c_str(),
-                                 static_cast<long long>(time.count / runs),
-                                 1e3 * seconds / runs,
-                                 total > 0 ? 100.0 * seconds / total : 0.0);
+    llvm::errs() << llvm::format(
+        "  %-22s %5lld ops/run %9.3f ms/run %5.1f %%\n", name.str().c_str(),
+        static_cast<long long>(time.count / runs), 1e3 * seconds / runs,
+        total > 0 ? 100.0 * seconds / total : 0.0);
   }
 }
 
@@ -352,7 +351,8 @@ FailureOr<SmallVector<Tensor>> Interpreter::Impl::run(ArrayRef<Tensor> inputs) {
   for (unsigned slot : returnSlots)
     outputs.push_back(slots[slot]);
   if (profile) {
-    runSeconds += std::chrono::duration<double>(Clock::now() - runStart).count();
+    runSeconds +=
+        std::chrono::duration<double>(Clock::now() - runStart).count();
     ++runs;
   }
   return outputs;

@@ -169,8 +169,8 @@ void WorkerPool::parallelFor(int64_t size, int64_t grain,
   s.chunkSize = chunkSize;
   s.body = body;
   s.done.store(0, std::memory_order_relaxed);
-  uint32_t generation = Ticket{s.ticket.load(std::memory_order_relaxed)}
-                            .generation() + 1;
+  uint32_t generation =
+      Ticket{s.ticket.load(std::memory_order_relaxed)}.generation() + 1;
   uint64_t start = Ticket::make(generation, numChunks, 0);
   s.ticket.store(start, std::memory_order_seq_cst);
   if (s.sleepers.load(std::memory_order_seq_cst) > 0) {

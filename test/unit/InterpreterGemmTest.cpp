@@ -164,7 +164,7 @@ TEST(InterpreterGemmTest, RowTableEqualsExplicitProduct) {
   struct Shape {
     int64_t m, n, k;
   };
-  const Shape shapes[] = {{1, 1, 1},     {2, 40, 3},   {16, 33, 144},
+  const Shape shapes[] = {{1, 1, 1},      {2, 40, 3},   {16, 33, 144},
                           {64, 300, 576}, {7, 65, 257}, {130, 70, 20}};
   std::mt19937 rng(8);
   WorkerPool two(2), five(5);
@@ -182,11 +182,11 @@ TEST(InterpreterGemmTest, RowTableEqualsExplicitProduct) {
       std::copy_n(buffer.data() + offsets[p], s.n, b.data() + p * s.n);
     }
     std::string what = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
-                        std::to_string(s.k);
+                       std::to_string(s.k);
     for (GemmIsa isa : getSupportedGemmIsas()) {
       std::vector<float> expected(s.m * s.n);
-      gemmF32(s.m, s.n, s.k, a.data(), s.k, b.data(), s.n, expected.data(),
-              s.n, nullptr, isa);
+      gemmF32(s.m, s.n, s.k, a.data(), s.k, b.data(), s.n, expected.data(), s.n,
+              nullptr, isa);
       for (WorkerPool *pool : {(WorkerPool *)nullptr, &two, &five}) {
         // Padded leading dimension: the padding of C is left alone.
         int64_t ldc = s.n + 3;

@@ -136,14 +136,13 @@ QCC_ALWAYS_INLINE void floatRow(const float *a, int64_t sa, const float *b,
   if (sa == 1 && (sb == 1 || sb == 0)) {
     int64_t j = 0;
     for (; j + W <= n; j += W)
-      simd::store<W>(out + j, f(simd::load<W>(a + j),
-                                sb ? simd::load<W>(b + j) : V(*b)));
+      simd::store<W>(
+          out + j, f(simd::load<W>(a + j), sb ? simd::load<W>(b + j) : V(*b)));
     if (j < n)
-      simd::storePartial<W>(
-          out + j,
-          f(simd::loadPartial<W>(a + j, n - j),
-            sb ? simd::loadPartial<W>(b + j, n - j) : V(*b)),
-          n - j);
+      simd::storePartial<W>(out + j,
+                            f(simd::loadPartial<W>(a + j, n - j),
+                              sb ? simd::loadPartial<W>(b + j, n - j) : V(*b)),
+                            n - j);
     return;
   }
   if (sa == 0 && sb == 1) {
@@ -151,9 +150,8 @@ QCC_ALWAYS_INLINE void floatRow(const float *a, int64_t sa, const float *b,
     for (; j + W <= n; j += W)
       simd::store<W>(out + j, f(V(*a), simd::load<W>(b + j)));
     if (j < n)
-      simd::storePartial<W>(out + j,
-                            f(V(*a), simd::loadPartial<W>(b + j, n - j)),
-                            n - j);
+      simd::storePartial<W>(
+          out + j, f(V(*a), simd::loadPartial<W>(b + j, n - j)), n - j);
     return;
   }
   for (int64_t j = 0; j < n; ++j)
@@ -162,10 +160,9 @@ QCC_ALWAYS_INLINE void floatRow(const float *a, int64_t sa, const float *b,
 
 /// Rows [r0, r1) of a float add/sub/mul/div over a broadcast plan.
 template <int W>
-QCC_ALWAYS_INLINE void floatBinaryImpl(ArithKind kind,
-                                       const BroadcastPlan *plan,
-                                       const float *a, const float *b,
-                                       float *out, int64_t r0, int64_t r1) {
+QCC_ALWAYS_INLINE void
+floatBinaryImpl(ArithKind kind, const BroadcastPlan *plan, const float *a,
+                const float *b, float *out, int64_t r0, int64_t r1) {
   int64_t inner = plan->getInnerSize();
   int64_t sa = plan->strides[0].back(), sb = plan->strides[1].back();
   int64_t offsets[2];
@@ -251,10 +248,10 @@ LogicalResult runArith(Operation *op, ArrayRef<Tensor> operands,
             const float *a = operands[0].getData<float>();
             const float *b = operands[1].getData<float>();
             float *dst = out.getData<float>();
-            context.pool.parallelFor(
-                plan.getNumRows(), grain, [&](int64_t r0, int64_t r1) {
-                  floatBinary(K, &plan, a, b, dst, r0, r1);
-                });
+            context.pool.parallelFor(plan.getNumRows(), grain,
+                                     [&](int64_t r0, int64_t r1) {
+                                       floatBinary(K, &plan, a, b, dst, r0, r1);
+                                     });
             return success();
           }
         }

@@ -64,8 +64,8 @@ struct TableRows {
 /// ([kc][MR]) and row p of B holds NR readable floats at `rows.row(p)`.
 template <int MR, int NR, int W, typename Rows>
 QCC_ALWAYS_INLINE void microKernel(int64_t kc, const float *__restrict ap,
-                                   Rows rows, float *c, int64_t ldc,
-                                   int64_t mr, int64_t nr, bool accumulate) {
+                                   Rows rows, float *c, int64_t ldc, int64_t mr,
+                                   int64_t nr, bool accumulate) {
   constexpr int NV = NR / W;
   static_assert(NR % W == 0, "NR must be a multiple of the vector width");
   VecF<W> acc[MR][NV];
@@ -199,15 +199,13 @@ QCC_DEFINE_FLOAT_KERNELS(Avx2, QCC_TARGET_AVX2, 6, 16, 8)
 QCC_DEFINE_FLOAT_KERNELS(Avx512, QCC_TARGET_AVX512, 8, 32, 16)
 #endif
 
-const FloatKernels genericKernels = {"generic",    6,           8,
-                                     96,           2048,        microGeneric,
-                                     tableGeneric, rowGeneric};
+const FloatKernels genericKernels = {
+    "generic", 6, 8, 96, 2048, microGeneric, tableGeneric, rowGeneric};
 #if QCC_GEMM_X86
-const FloatKernels avx2Kernels = {"avx2",    6,         16,     96,
-                                  2048,      microAvx2, tableAvx2, rowAvx2};
-const FloatKernels avx512Kernels = {"avx512",    8,           32,
-                                    128,         2048,        microAvx512,
-                                    tableAvx512, rowAvx512};
+const FloatKernels avx2Kernels = {"avx2", 6,         16,        96,
+                                  2048,   microAvx2, tableAvx2, rowAvx2};
+const FloatKernels avx512Kernels = {
+    "avx512", 8, 32, 128, 2048, microAvx512, tableAvx512, rowAvx512};
 #endif
 
 bool hostSupports(GemmIsa isa) {
@@ -551,8 +549,8 @@ void mlir::qcc::gemmF32(int64_t m, int64_t n, int64_t k, const float *a,
     gemmBlocked(kernels, m, n, k, a, lda, b, ldb, c, ldc, pool);
 }
 
-void mlir::qcc::gemmF32RowTable(int64_t m, int64_t n, int64_t k,
-                                const float *a, int64_t lda, const float *b,
+void mlir::qcc::gemmF32RowTable(int64_t m, int64_t n, int64_t k, const float *a,
+                                int64_t lda, const float *b,
                                 const int64_t *rowOffsets, float *c,
                                 int64_t ldc, WorkerPool *pool, GemmIsa isa) {
   if (m <= 0 || n <= 0)

@@ -334,12 +334,11 @@ struct PhaseAxis {
 /// [0, inRows)), position x reads column x * colStride + colOffset of it,
 /// which is real input for x in [xlo, xhi) and zero elsewhere.
 template <int W>
-QCC_ALWAYS_INLINE void phasePlaneImpl(const float *src, float *dst,
-                                      int64_t rows, int64_t pitch,
-                                      int64_t inRows, int64_t inCols,
-                                      int64_t rowStride, int64_t rowOffset,
-                                      int64_t colStride, int64_t colOffset,
-                                      int64_t xlo, int64_t xhi) {
+QCC_ALWAYS_INLINE void
+phasePlaneImpl(const float *src, float *dst, int64_t rows, int64_t pitch,
+               int64_t inRows, int64_t inCols, int64_t rowStride,
+               int64_t rowOffset, int64_t colStride, int64_t colOffset,
+               int64_t xlo, int64_t xhi) {
   for (int64_t y = 0; y < rows; ++y, dst += pitch) {
     int64_t iy = y * rowStride + rowOffset;
     if (iy < 0 || iy >= inRows) {
@@ -379,11 +378,11 @@ QCC_SIMD_DISPATCH(phasePlane, phasePlaneImpl,
                    int64_t inRows, int64_t inCols, int64_t rowStride,
                    int64_t rowOffset, int64_t colStride, int64_t colOffset,
                    int64_t xlo, int64_t xhi),
-                  (src, dst, rows, pitch, inRows, inCols, rowStride,
-                   rowOffset, colStride, colOffset, xlo, xhi))
+                  (src, dst, rows, pitch, inRows, inCols, rowStride, rowOffset,
+                   colStride, colOffset, xlo, xhi))
 QCC_SIMD_DISPATCH(unpadRows, unpadRowsImpl,
-                  (const float *src, int64_t srcPitch, float *dst,
-                   int64_t rows, int64_t n, const float *bias),
+                  (const float *src, int64_t srcPitch, float *dst, int64_t rows,
+                   int64_t n, const float *bias),
                   (src, srcPitch, dst, rows, n, bias))
 
 /// Keeps the phase planes and the GEMM's result of one tile of images near
@@ -419,8 +418,8 @@ void convImplicitF32(const ConvGeometry &g, const float *in, const float *w,
   int64_t planeSize = ay.pitch * ax.pitch;
   int64_t tailSize = ay.maxShift * ax.pitch + ax.maxShift;
   int64_t perImage = (arrays + fg) * planeSize * int64_t(sizeof(float));
-  int64_t tileImages = std::clamp<int64_t>(kConvTileBytes / perImage, 1,
-                                           g.batch);
+  int64_t tileImages =
+      std::clamp<int64_t>(kConvTileBytes / perImage, 1, g.batch);
   int64_t arrayLength = tileImages * planeSize + tailSize;
 
   // Row k = (channel, ky, kx) of the implicit im2col matrix.
@@ -463,22 +462,20 @@ void convImplicitF32(const ConvGeometry &g, const float *in, const float *w,
             std::fill_n(dst, tailSize, 0.0f);
         }
       });
-      gemmF32RowTable(fg, columns, depth, w + group * fg * depth, depth,
-                      planes, rowOffsets.data(), staged, columns,
-                      &pool);
+      gemmF32RowTable(fg, columns, depth, w + group * fg * depth, depth, planes,
+                      rowOffsets.data(), staged, columns, &pool);
       // Keep the real output positions, adding the bias.
       int64_t scatterGrain = std::max<int64_t>(1, kParallelGrain / outPlane);
-      pool.parallelFor(
-          images * fg, scatterGrain, [&](int64_t t0, int64_t t1) {
-            for (int64_t t = t0; t < t1; ++t) {
-              int64_t image = t / fg, f = t % fg;
-              const float *src = staged + f * columns + image * planeSize;
-              float *dst = out + ((b0 + image) * g.filters + group * fg + f) *
-                                     outPlane;
-              unpadRows(src, ax.pitch, dst, ay.out, ax.out,
-                        bias ? bias + group * fg + f : nullptr);
-            }
-          });
+      pool.parallelFor(images * fg, scatterGrain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          int64_t image = t / fg, f = t % fg;
+          const float *src = staged + f * columns + image * planeSize;
+          float *dst =
+              out + ((b0 + image) * g.filters + group * fg + f) * outPlane;
+          unpadRows(src, ax.pitch, dst, ay.out, ax.out,
+                    bias ? bias + group * fg + f : nullptr);
+        }
+      });
     }
   }
 }
@@ -569,8 +566,7 @@ LogicalResult runConv(Operation *op, ArrayRef<Tensor> operands,
   bool wU8 = weight.getElementType() == ElementType::UI8;
   bool depthwise = g.channelsPerGroup() == 1 && g.groups > 1;
   if (input.getElementType() == ElementType::F32 && g.getRank() >= 1 &&
-      g.getRank() <= 2 &&
-      !depthwise) {
+      g.getRank() <= 2 && !depthwise) {
     convImplicitF32(g, input.getData<float>(), weight.getData<float>(),
                     operands.size() > 2 ? operands[2].getData<float>()
                                         : nullptr,

@@ -149,10 +149,9 @@ LogicalResult runSoftmax(Operation *op, ArrayRef<Tensor> operands,
 /// the variance (of x - mean) are sums in 8 interleaved partials
 /// (Simd.h's sumAsDouble order), y = (x - mean) * inverse * scale + bias.
 template <int W>
-QCC_ALWAYS_INLINE void layerNormImpl(const float *src, float *dst,
-                                     int64_t rows, int64_t size,
-                                     const float *scale, const float *bias,
-                                     double epsilon) {
+QCC_ALWAYS_INLINE void layerNormImpl(const float *src, float *dst, int64_t rows,
+                                     int64_t size, const float *scale,
+                                     const float *bias, double epsilon) {
   using VD = simd::VecD<8>;
   using VF = simd::VecF<8>;
   for (int64_t r = 0; r < rows; ++r) {
@@ -166,9 +165,9 @@ QCC_ALWAYS_INLINE void layerNormImpl(const float *src, float *dst,
       p += d * d;
     }
     if (i < size) {
-      VD d = __builtin_convertvector(simd::loadPartial<8>(x + i, size - i),
-                                     VD) -
-             mean;
+      VD d =
+          __builtin_convertvector(simd::loadPartial<8>(x + i, size - i), VD) -
+          mean;
       VD lane = {0, 1, 2, 3, 4, 5, 6, 7};
       p += lane < double(size - i) ? d * d : VD(0.0);
     }
@@ -182,15 +181,16 @@ QCC_ALWAYS_INLINE void layerNormImpl(const float *src, float *dst,
       return __builtin_convertvector(v, VF);
     };
     for (i = 0; i + 8 <= size; i += 8)
-      simd::store<8>(y + i, normalize(simd::load<8>(x + i),
-                                      simd::load<8>(scale + i),
-                                      bias ? simd::load<8>(bias + i) : VF(0)));
+      simd::store<8>(y + i,
+                     normalize(simd::load<8>(x + i), simd::load<8>(scale + i),
+                               bias ? simd::load<8>(bias + i) : VF(0)));
     if (i < size) {
       int64_t n = size - i;
       simd::storePartial<8>(
-          y + i, normalize(simd::loadPartial<8>(x + i, n),
-                           simd::loadPartial<8>(scale + i, n),
-                           bias ? simd::loadPartial<8>(bias + i, n) : VF(0)),
+          y + i,
+          normalize(simd::loadPartial<8>(x + i, n),
+                    simd::loadPartial<8>(scale + i, n),
+                    bias ? simd::loadPartial<8>(bias + i, n) : VF(0)),
           n);
     }
   }

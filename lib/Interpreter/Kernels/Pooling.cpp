@@ -133,7 +133,8 @@ LogicalResult runMaxPool(Operation *op, ArrayRef<Tensor> operands,
                    maxPool.getKernelShape(), maxPool.getStrides(),
                    maxPool.getPads(), maxPool.getDilations());
   int64_t planes = out.getShape()[0] * out.getShape()[1];
-  bool unpadded = llvm::all_of(maxPool.getPads(), [](int64_t p) { return p == 0; });
+  bool unpadded =
+      llvm::all_of(maxPool.getPads(), [](int64_t p) { return p == 0; });
   bool undilated = llvm::all_of(g.dilations, [](int64_t d) { return d == 1; });
   if (out.getElementType() == ElementType::F32 && g.getRank() == 2 &&
       unpadded && undilated && out.getNumElements() > 0) {

@@ -51,7 +51,6 @@ namespace mlir::qcc::simd {
 template <int W> using VecF = float __attribute__((ext_vector_type(W)));
 template <int W> using VecI = int32_t __attribute__((ext_vector_type(W)));
 template <int W> using VecD = double __attribute__((ext_vector_type(W)));
-template <int W> using VecL = int64_t __attribute__((ext_vector_type(W)));
 template <int W> using VecB = bool __attribute__((ext_vector_type(W)));
 
 /// Instruction sets the vector kernels are compiled for.
@@ -147,9 +146,9 @@ QCC_ALWAYS_INLINE void copyWindow(const float *src, float *dst, int64_t lo,
                                   int64_t hi, int64_t n) {
   for (int64_t x0 = 0; x0 < n; x0 += W) {
     VecI<W> x = iota<W>() + static_cast<int32_t>(x0);
-    VecF<W> v = maskedLoad<W>(
-        (x >= static_cast<int32_t>(lo)) & (x < static_cast<int32_t>(hi)),
-        src + x0);
+    VecF<W> v = maskedLoad<W>((x >= static_cast<int32_t>(lo)) &
+                                  (x < static_cast<int32_t>(hi)),
+                              src + x0);
     if (x0 + W <= n)
       store<W>(dst + x0, v);
     else
@@ -181,8 +180,8 @@ QCC_ALWAYS_INLINE void copyWindowStride2(const float *src, float *dst,
     if (x0 + W <= n)
       store<W>(dst + x0, v);
     else
-      maskedStore<W>(j + static_cast<int32_t>(x0) < static_cast<int32_t>(n),
-                     v, dst + x0);
+      maskedStore<W>(j + static_cast<int32_t>(x0) < static_cast<int32_t>(n), v,
+                     dst + x0);
   }
 }
 
@@ -195,17 +194,10 @@ QCC_ALWAYS_INLINE void addScalar(const float *src, float *dst, float b,
       store<W>(dst + x0, load<W>(src + x0) + b);
       continue;
     }
-    VecI<W> inside = iota<W>() + static_cast<int32_t>(x0) <
-                     static_cast<int32_t>(n);
+    VecI<W> inside =
+        iota<W>() + static_cast<int32_t>(x0) < static_cast<int32_t>(n);
     maskedStore<W>(inside, maskedLoad<W>(inside, src + x0) + b, dst + x0);
   }
-}
-
-template <int W> QCC_ALWAYS_INLINE VecF<W> splat(float x) { return x; }
-
-template <int W> QCC_ALWAYS_INLINE VecF<W> select(VecI<W> mask, VecF<W> a,
-                                                  VecF<W> b) {
-  return mask ? a : b;
 }
 
 template <int W> QCC_ALWAYS_INLINE VecF<W> abs(VecF<W> x) {
@@ -269,12 +261,12 @@ template <int W> QCC_ALWAYS_INLINE VecF<W> exp(VecF<W> x) {
 /// 1 - e^(q(|x| - 2.4609375) - x^2) with q of degree 8 fitted to
 /// log(erfc(a)) + a^2 on [0.921875, 4] (erf rounds to 1 beyond 3.92).
 template <int W> QCC_ALWAYS_INLINE VecF<W> erf(VecF<W> x) {
-  static constexpr float small[] = {
-      0x1.06eba6p-3f,  -0x1.8126eep-2f, 0x1.ce1b96p-4f,
-      -0x1.b69a84p-6f, 0x1.478cacp-8f,  -0x1.3b46dcp-11f};
+  static constexpr float small[] = {0x1.06eba6p-3f, -0x1.8126eep-2f,
+                                    0x1.ce1b96p-4f, -0x1.b69a84p-6f,
+                                    0x1.478cacp-8f, -0x1.3b46dcp-11f};
   static constexpr float large[] = {
-      -0x1.8afeeep+0f, -0x1.6daf5ap-2f, 0x1.d63650p-5f,
-      -0x1.6f1c0ep-7f, 0x1.26c664p-9f,  -0x1.cc0f22p-12f,
+      -0x1.8afeeep+0f, -0x1.6daf5ap-2f,  0x1.d63650p-5f,
+      -0x1.6f1c0ep-7f, 0x1.26c664p-9f,   -0x1.cc0f22p-12f,
       0x1.5460a2p-14f, -0x1.cf3cd0p-17f, 0x1.ae29fep-20f};
   VecF<W> a = abs(x);
   VecF<W> nearZero = x * polynomial(x * x, small) + x;
@@ -288,10 +280,9 @@ template <int W> QCC_ALWAYS_INLINE VecF<W> erf(VecF<W> x) {
 /// tanh(x): for |x| < 0.875, x + x^3 p(x^2) (degree 6); above,
 /// 1 - 2 / (e^(2|x|) + 1) (tanh rounds to 1 beyond 9.01).
 template <int W> QCC_ALWAYS_INLINE VecF<W> tanh(VecF<W> x) {
-  static constexpr float small[] = {-0x1.555550p-2f, 0x1.110fbep-3f,
-                                    -0x1.b9dd14p-5f, 0x1.638c40p-6f,
-                                    -0x1.11558ap-7f, 0x1.5cae54p-9f,
-                                    -0x1.fd7f34p-12f};
+  static constexpr float small[] = {
+      -0x1.555550p-2f, 0x1.110fbep-3f, -0x1.b9dd14p-5f, 0x1.638c40p-6f,
+      -0x1.11558ap-7f, 0x1.5cae54p-9f, -0x1.fd7f34p-12f};
   VecF<W> a = abs(x);
   VecF<W> a2 = a * a;
   VecF<W> nearZero = a * (polynomial(a2, small) * a2) + a;

@@ -54,8 +54,7 @@ enum class FloatUnary {
 
 template <int W>
 QCC_ALWAYS_INLINE void floatUnaryImpl(FloatUnary kind, float p0, float p1,
-                                      const float *in, float *out,
-                                      int64_t n) {
+                                      const float *in, float *out, int64_t n) {
   using V = simd::VecF<W>;
   switch (kind) {
   case FloatUnary::Sqrt:
@@ -63,18 +62,17 @@ QCC_ALWAYS_INLINE void floatUnaryImpl(FloatUnary kind, float p0, float p1,
       return __builtin_elementwise_sqrt(x);
     });
   case FloatUnary::Exp:
-    return simd::map<W>(
-        in, out, n, [](V x) QCC_LAMBDA_INLINE { return simd::exp<W>(x); });
+    return simd::map<W>(in, out, n,
+                        [](V x) QCC_LAMBDA_INLINE { return simd::exp<W>(x); });
   case FloatUnary::Erf:
-    return simd::map<W>(
-        in, out, n, [](V x) QCC_LAMBDA_INLINE { return simd::erf<W>(x); });
+    return simd::map<W>(in, out, n,
+                        [](V x) QCC_LAMBDA_INLINE { return simd::erf<W>(x); });
   case FloatUnary::Tanh:
-    return simd::map<W>(
-        in, out, n, [](V x) QCC_LAMBDA_INLINE { return simd::tanh<W>(x); });
+    return simd::map<W>(in, out, n,
+                        [](V x) QCC_LAMBDA_INLINE { return simd::tanh<W>(x); });
   case FloatUnary::Sigmoid:
-    return simd::map<W>(in, out, n, [](V x) QCC_LAMBDA_INLINE {
-      return simd::sigmoid<W>(x);
-    });
+    return simd::map<W>(
+        in, out, n, [](V x) QCC_LAMBDA_INLINE { return simd::sigmoid<W>(x); });
   case FloatUnary::Gelu:
     return simd::map<W>(in, out, n, [](V x) QCC_LAMBDA_INLINE {
       constexpr float kSqrt2 = 1.4142135623730951f;
@@ -93,11 +91,10 @@ QCC_ALWAYS_INLINE void floatUnaryImpl(FloatUnary kind, float p0, float p1,
       return x < 0.0f ? V(0.0f) : x;
     });
   case FloatUnary::Neg:
-    return simd::map<W>(in, out, n,
-                        [](V x) QCC_LAMBDA_INLINE { return -x; });
+    return simd::map<W>(in, out, n, [](V x) QCC_LAMBDA_INLINE { return -x; });
   case FloatUnary::Abs:
-    return simd::map<W>(
-        in, out, n, [](V x) QCC_LAMBDA_INLINE { return simd::abs<W>(x); });
+    return simd::map<W>(in, out, n,
+                        [](V x) QCC_LAMBDA_INLINE { return simd::abs<W>(x); });
   case FloatUnary::Clip:
     return simd::map<W>(in, out, n, [p0, p1](V x) QCC_LAMBDA_INLINE {
       return x < p0 ? V(p0) : (x > p1 ? V(p1) : x);
@@ -124,11 +121,10 @@ LogicalResult runFloatUnary(Operation *op, ArrayRef<Tensor> operands,
     return failure();
   const float *in = operands[0].getData<float>();
   float *dst = out.getData<float>();
-  context.pool.parallelFor(out.getNumElements(), kParallelGrain,
-                           [&](int64_t begin, int64_t end) {
-                             floatUnary(kind, p0, p1, in + begin, dst + begin,
-                                        end - begin);
-                           });
+  context.pool.parallelFor(
+      out.getNumElements(), kParallelGrain, [&](int64_t begin, int64_t end) {
+        floatUnary(kind, p0, p1, in + begin, dst + begin, end - begin);
+      });
   results.push_back(std::move(out));
   return success();
 }
