@@ -653,4 +653,10 @@ def Qcc_DequantizeOp : Qcc_AffineQuantOp<"dequantize"> {
   let results = (outs Qcc_FloatTensor:$result);
 }
 
+//===----------------------------------------------------------------------===//
+// Integer-only ops
+//===----------------------------------------------------------------------===//
+
+include "qcc/Dialect/Qcc/IR/QccIntegerOps.td"
+
 #endif // QCC_DIALECT_QCC_IR_QCCOPS_TD
