@@ -12,11 +12,47 @@ func.func @integer_only(%a: tensor<2x3xi8>, %b: tensor<3x4xi8>) -> tensor<2x4xi3
 
 // -----
 
-// expected-error @+1 {{floating-point type 'f32' in attribute 'function_type' of integer-only code}}
+// A float result not produced by a boundary dequantize.
 func.func @float_signature(%a: tensor<4xi32>) -> tensor<4xf32> {
   // expected-error @+1 {{floating-point type 'f32' in a result of integer-only code}}
   %0 = qcc.cast %a : tensor<4xi32> to tensor<4xf32>
+  // expected-error @+1 {{floating-point type 'f32' in a returned value of integer-only code}}
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// The float boundary of --io=float: quantize the argument on entry,
+// dequantize the result on exit.
+// CHECK-LABEL: func.func @float_boundary
+func.func @float_boundary(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qcc.quantize %x {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<4xf32> to tensor<4xi8>
+  %1 = qcc.relu %0 : tensor<4xi8>
+  %2 = qcc.dequantize %1 {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<4xi8> to tensor<4xf32>
+  return %2 : tensor<4xf32>
+}
+
+// -----
+
+// A float argument read by anything but a boundary quantize.
+func.func @float_argument_inside(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+2 {{floating-point function argument #0 used inside integer-only code}}
   // expected-error @+1 {{floating-point type 'f32' in an operand of integer-only code}}
+  %0 = qcc.relu %x : tensor<4xf32>
+  // expected-error @+1 {{floating-point type 'f32' in an operand of integer-only code}}
+  %1 = qcc.quantize %0 {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<4xf32> to tensor<4xi8>
+  return %1 : tensor<4xi8>
+}
+
+// -----
+
+// A dequantize inside the graph is not a boundary.
+func.func @inner_dequantize(%x: tensor<4xi8>) -> tensor<4xf32> {
+  // expected-error @+1 {{floating-point type 'f32' in a result of integer-only code}}
+  %0 = qcc.dequantize %x {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<4xi8> to tensor<4xf32>
+  // expected-error @+1 {{floating-point type 'f32' in an operand of integer-only code}}
+  %1 = qcc.relu %0 : tensor<4xf32>
+  // expected-error @+1 {{floating-point type 'f32' in a returned value of integer-only code}}
   return %0 : tensor<4xf32>
 }
 

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Dialect/Qcc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -48,14 +49,52 @@ struct VerifyIntegerOnlyPass
 
 } // namespace
 
+/// Whether `op` is a boundary conversion of a float model interface: a
+/// quantize of a function argument, or a dequantize feeding only the return.
+static bool isBoundaryOp(Operation *op, func::FuncOp fn) {
+  if (auto q = dyn_cast<QuantizeOp>(op)) {
+    auto arg = dyn_cast<BlockArgument>(q.getInput());
+    return arg && arg.getOwner() == &fn.getBody().front();
+  }
+  if (isa<DequantizeOp>(op))
+    return !op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *u) {
+      return isa<func::ReturnOp>(u);
+    });
+  return false;
+}
+
 void VerifyIntegerOnlyPass::runOnOperation() {
+  func::FuncOp fn = getOperation();
   bool failed = false;
-  getOperation()->walk([&](Operation *op) {
+  // The signature may be float only where boundary ops convert it.
+  for (BlockArgument arg : fn.getArguments()) {
+    Type f = findFloat(arg.getType());
+    if (!f)
+      continue;
+    for (Operation *user : arg.getUsers())
+      if (!isBoundaryOp(user, fn)) {
+        user->emitError() << "floating-point function argument #"
+                          << arg.getArgNumber()
+                          << " used inside integer-only code (only "
+                             "qcc.quantize may read it)";
+        failed = true;
+      }
+  }
+  fn.walk([&](Operation *op) {
+    if (op == fn.getOperation() || isBoundaryOp(op, fn))
+      return;
     auto report = [&](Type floatType, StringRef where) {
       op->emitError() << "floating-point type " << floatType << " in " << where
                       << " of integer-only code";
       failed = true;
     };
+    if (isa<func::ReturnOp>(op)) {
+      for (Value v : op->getOperands())
+        if (Type f = findFloat(v.getType()))
+          if (!v.getDefiningOp() || !isBoundaryOp(v.getDefiningOp(), fn))
+            return report(f, "a returned value");
+      return;
+    }
     for (Type type : op->getOperandTypes())
       if (Type f = findFloat(type))
         return report(f, "an operand");

@@ -34,13 +34,16 @@ def FoldBatchNormPass : Pass<"qcc-fold-batch-norm", "::mlir::func::FuncOp"> {
 
 def VerifyIntegerOnlyPass
     : Pass<"qcc-verify-integer-only", "::mlir::func::FuncOp"> {
-  let summary = "Fail if a function uses any floating-point type";
+  let summary = "Fail if integer-only code uses any floating-point type";
   let description = [{
     Checks that no block argument, operand, result or typed attribute in the
-    function has a floating-point type (scalar, or as the element type of a
-    tensor, vector or memref). The integer pipeline runs it after
-    integerization; each violation is reported at the offending op, and the
-    pass fails.
+    function's integer region has a floating-point type (scalar, or as the
+    element type of a tensor, vector or memref). The only float allowed is
+    the model boundary of a float interface (`--io=float`): a
+    `qcc.quantize` reading a function argument, a `qcc.dequantize` whose
+    only users are the `func.return`, and the float arguments and results
+    they convert. The integer pipeline runs it after integerization; each
+    violation is reported at the offending op, and the pass fails.
   }];
 }
 
@@ -99,6 +102,37 @@ def RecognizeAttentionPass
     padding for the padding-removal and integer softmax passes; any other
     additive mask becomes the op's `bias`.
   }];
+}
+
+def IntegerizePass : Pass<"qcc-integerize", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite a calibrated float graph into integer-only ops";
+  let description = [{
+    Turns every float tensor into an integer tensor whose real value is
+    `scale * (q - zero_point)`, with the scales known only at compile time:
+    activations are 8-bit per tensor (unsigned when the calibrated range is
+    non-negative, e.g. after ReLU), weights 8-bit symmetric per output
+    channel, biases int32 at the accumulator scale; matmul and conv
+    accumulate in int32; every rescale is a `qcc.requant` (or, for residual
+    adds, a `qcc.requant_add` rescaling each branch separately) with dyadic
+    parameters. LayerNorm, GELU, softmax (and attention), sigmoid and tanh
+    become `qcc.int_layer_norm`, `qcc.int_gelu`, `qcc.int_softmax` and
+    `qcc.lookup`; means become integer sums with a dyadic rescale.
+
+    Ranges come from `qcc.range = array<f64: lo, hi>` attributes on ops and
+    function arguments (written by calibration), or, in QDQ models, from
+    the `qcc.quantize` that follows a value; QDQ scales are kept.
+    With `io=float` the function keeps its float signature: inputs are
+    quantized on entry and outputs dequantized on exit. With `io=int` the
+    signature becomes integer and each argument and result carries
+    `qcc.scale`/`qcc.zero_point` attributes. Every op without an integer
+    lowering is reported, and overflow bounds of int32 accumulators are
+    checked for the chosen scales. docs/IntegerSemantics.md has the rules.
+  }];
+  let options = [
+    Option<"io", "io", "std::string", /*default=*/"\"float\"",
+           "Interface of the integer function: float or int">
+  ];
+  let dependentDialects = ["::mlir::qcc::QccDialect"];
 }
 
 #endif // QCC_DIALECT_QCC_TRANSFORMS_PASSES_TD
