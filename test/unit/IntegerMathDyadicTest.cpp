@@ -175,6 +175,48 @@ TEST(IntegerMathDyadicTest, ApplyMatchesExactRational) {
               static_cast<long long>(checked));
 }
 
+TEST(IntegerMathDyadicTest, ApplyIsExactForAnyMultiplierAndShift) {
+  // The integer ops use applyDyadic beyond makeDyadic's range: negative
+  // multipliers (qcc.requant's sign flips), shifts up to 63, and operands
+  // up to 2^32 in magnitude (int_softmax's x = q - max of int32 scores) or
+  // any int64 (requant of i64 inputs). All exact, saturating only outside
+  // int64.
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int32_t> anyMultiplier(
+      std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> anyShift(0, 63);
+  std::uniform_int_distribution<int64_t> acc33(-((int64_t(1) << 32) - 1),
+                                               (int64_t(1) << 32) - 1);
+  std::uniform_int_distribution<int64_t> anyInt64(
+      std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+  const int32_t specialMultipliers[] = {
+      std::numeric_limits<int32_t>::min(), -(int32_t(1) << 30), -1, 0, 1,
+      std::numeric_limits<int32_t>::max()};
+  auto check = [](int64_t acc, Dyadic d) {
+    __int128 exact = refRoundHalfUp(acc, d);
+    __int128 lo = std::numeric_limits<int64_t>::min();
+    __int128 hi = std::numeric_limits<int64_t>::max();
+    __int128 expected = exact < lo ? lo : exact > hi ? hi : exact;
+    ASSERT_EQ(applyDyadic(acc, d), expected)
+        << acc << " * " << d.multiplier << " >> " << d.shift;
+  };
+  for (int i = 0; i < 300000; ++i) {
+    Dyadic d{i % 50 == 0 ? specialMultipliers[i / 50 % 6] : anyMultiplier(rng),
+             anyShift(rng)};
+    check(acc33(rng), d);
+    check(i % 2 ? -((int64_t(1) << 32) - 1) : (int64_t(1) << 32) - 1, d);
+    check(anyInt64(rng), d);
+  }
+  // A negative multiplier flips the sign before rounding: -2.5 -> -2.
+  EXPECT_EQ(applyDyadic(5, Dyadic{-(int32_t(1) << 30), 31}), -2);
+  EXPECT_EQ(applyDyadic(-5, Dyadic{-(int32_t(1) << 30), 31}), 3);
+  EXPECT_EQ(applyDyadic(std::numeric_limits<int64_t>::min(),
+                        Dyadic{std::numeric_limits<int32_t>::min(), 0}),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(applyDyadic(std::numeric_limits<int64_t>::min(), Dyadic{-1, 63}),
+            1);
+}
+
 /// The inverse of odd \p a modulo 2^64 (Newton-Hensel).
 uint64_t inverseMod2Pow64(uint64_t a) {
   uint64_t x = a; // correct to 3 bits

@@ -7,10 +7,11 @@
 //
 // The integer primitives shared by the quantization pass, the integer
 // interpreter and the CPU/GPU kernels: dyadic requantization, exact integer
-// square root, I-BERT integer softmax (with qcc's overflow fixes), i-GELU and
-// the integer LayerNorm core. Every function is pure, deterministic and
-// defined bit-exactly below; docs/IntegerSemantics.md states the rounding
-// rule, the overflow bounds and the measured error figures.
+// square root, I-BERT integer softmax (with qcc's overflow fixes), i-GELU,
+// the integer LayerNorm core, and I-ViT's ShiftGELU (kept for comparison).
+// Every function is pure, deterministic and defined bit-exactly below;
+// docs/IntegerSemantics.md states the rounding rule, the overflow bounds and
+// the measured error figures.
 //
 // Rounding rule used everywhere a real value is rounded to an integer: round
 // half up, floor(v + 1/2), computed as (x * m + 2^(e-1)) >> e with an
@@ -66,8 +67,10 @@ double dyadicValue(Dyadic d);
 /// Returns floor(acc * d.multiplier / 2^d.shift + 1/2), i.e. the product
 /// rounded half up (ties go towards +infinity, also for negative acc),
 /// computed exactly in 128-bit arithmetic and saturated to the int64 range.
-/// For |acc| < 2^32 and any Dyadic from makeDyadic the result is below 2^63
-/// in magnitude and never saturates.
+/// Defined for every int64 acc, every int32 multiplier (negative ones too:
+/// the integer ops use them as sign flips) and every shift in [0, 127].
+/// For |acc| < 2^32 and |multiplier| < 2^31 the product is below 2^63 in
+/// magnitude, so the result never saturates.
 int64_t applyDyadic(int64_t acc, Dyadic d);
 
 /// Requantizes an int32 accumulator: clamp(applyDyadic(acc, d) + zeroPoint,
@@ -93,15 +96,23 @@ uint32_t isqrt64(uint64_t n);
 
 /// Parameters of intSoftmaxRow for one input scale.
 ///
-/// Scores q (scale s, |q| < 2^(inputBits-1)) are shifted by the row max,
-/// x = q - max <= 0, and requantized to the fixed internal exponent scale
-/// s_x = ln2 / 2^kExpFracBits: x' = max(applyDyadic(x, toExpScale),
+/// Scores q are int32 values with scale s. Within a row, the kept scores
+/// differ by less than 2^inputBits (true for any row of signed or unsigned
+/// integers of at most inputBits bits, and for any int32 row when inputBits
+/// is 32). They are shifted by the row max in int64, x = q - max, so that
+/// -2^inputBits < x <= 0, and requantized to the fixed internal exponent
+/// scale s_x = ln2 / 2^kExpFracBits: x' = max(applyDyadic(x, toExpScale),
 /// -kExpClampOctaves * 2^kExpFracBits). Then, with x0 = -2^kExpFracBits
 /// (exactly ln2 in real terms), oct = floor(-x' / 2^kExpFracBits) (a shift)
 /// and r = x' + oct * 2^kExpFracBits in (x0, 0]:
 ///   z   = r * (r + polyB) + polyC             (int64, scale a * s_x^2)
 ///   e16 = floor(z * m / 2^(e + oct) + 1/2)    (toE16 = {m, e})
 /// e16 is exp(x * s) with scale 2^-15 (e16 <= 2^15 + 1).
+///
+/// No intermediate depends on inputBits for its range: |x| < 2^32 for any
+/// int32 row, and applyDyadic forms x * m exactly in 128 bits. inputBits is
+/// the promise a backend may use to form x * m in fewer bits (|x * m| <
+/// 2^(inputBits + 31)); the reference interpreter checks it.
 struct IntSoftmaxParams {
   /// Fractional bits of the internal exponent scale s_x = ln2 / 2^12.
   static constexpr int kExpFracBits = 12;
@@ -113,10 +124,12 @@ struct IntSoftmaxParams {
   static constexpr int kOutBits = 8;
   /// Numerator bits of the normalisation reciprocal floor(2^47 / sum).
   static constexpr int kRecipBits = 47;
+  /// Largest inputBits: int32 scores, |x| = |q - max| < 2^32.
+  static constexpr int kMaxInputBits = 32;
 
   /// The input scale s.
   double scale = 0;
-  /// Bits of the (signed) input scores, in [2, 16].
+  /// Bits of the input scores, in [2, 32] (see above).
   int inputBits = 0;
   /// s / s_x: requantizes x = q - max to the internal exponent scale.
   Dyadic toExpScale;
@@ -128,38 +141,51 @@ struct IntSoftmaxParams {
   Dyadic toE16;
 };
 
-/// Computes the softmax parameters for input scale \p scale and signed
+/// Computes the softmax parameters for input scale \p scale and
 /// \p inputBits-bit scores. Returns std::nullopt when inputBits is not in
-/// [2, 16], or scale is not finite and positive, or s / s_x is outside the
+/// [2, 32], or scale is not finite and positive, or s / s_x is outside the
 /// Dyadic range (s must lie in [ln2 * 2^-43, ln2 * 2^18)).
 std::optional<IntSoftmaxParams> makeIntSoftmaxParams(double scale,
                                                      int inputBits);
 
 /// Compile-time overflow proof for rows of at most \p rowLength elements:
-/// recomputes the worst case of every intermediate of intSoftmaxRow from
-/// \p params and checks that int64 values stay below 2^62, the exp sum below
-/// 2^31 and every e16 below 2^16. Returns true when all bounds hold;
-/// otherwise false with the first violated bound in \p diagnostic (if given).
+/// checks that \p params are in the domain intSoftmaxRow is defined on
+/// (inputBits in [2, 32], positive multipliers, shifts in [0, 63], polyB in
+/// (2^13, 2^31), polyC in (0, 2^31)), then recomputes the worst case of every
+/// intermediate of intSoftmaxRow and checks that the polynomial z stays
+/// positive and below 2^31 (z * m < 2^62), every e16 below 2^16, exp(0) at
+/// least 2^14 and the exp sum below 2^31. The proof is in IntegerMath.cpp.
+/// Returns true when all bounds hold; otherwise false with the first
+/// violated bound in \p diagnostic (if given).
 bool checkIntSoftmaxBounds(const IntSoftmaxParams &params, int64_t rowLength,
                            std::string *diagnostic = nullptr);
 
 /// The 16-bit integer exp: e16 for a non-positive shifted score x = q - max
-/// (see IntSoftmaxParams), scale 2^-15. Requires -2^inputBits < x <= 0.
+/// (see IntSoftmaxParams), scale 2^-15. Requires -2^32 < x <= 0 and
+/// parameters that pass checkIntSoftmaxBounds.
 uint32_t intExp16(int64_t x, const IntSoftmaxParams &params);
 
-/// Integer softmax of one row of \p length scores \p in (each within
-/// params.inputBits signed bits). \p keep may be null (all elements take
-/// part); otherwise elements with keep[i] == 0 are excluded: their output is
-/// exactly 0 and the others are bit-identical to the row with them deleted.
+/// Integer softmax of one row of \p length scores \p in. \p keep may be
+/// null (all elements take part); otherwise elements with keep[i] == 0 are
+/// excluded: their output is exactly 0 and the others are bit-identical to
+/// the row with them deleted.
 ///
-/// max = max of the kept scores; e_i = intExp16(in[i] - max) for kept i, 0
-/// otherwise; sum = sum of e_i (>= 2^15 - 1 when any is kept);
-/// recip = floor(2^47 / sum); out[i] = min(255, floor(e_i * recip / 2^39)).
-/// Output scale 2^-8. For a row with k kept elements,
-/// 256 - k <= sum(out) <= 256. A row with nothing kept outputs all zeros.
-/// Requires checkIntSoftmaxBounds(params, length).
+/// max = max of the kept scores; e_i = intExp16(in[i] - max) for kept i
+/// (the difference formed in int64), 0 otherwise; sum = sum of e_i
+/// (>= 2^14 when any is kept); recip = floor(2^47 / sum);
+/// out[i] = min(255, floor(e_i * recip / 2^39)). Output scale 2^-8. For a
+/// row with k kept elements, 256 - k <= sum(out) <= 256. A row with nothing
+/// kept outputs all zeros. Requires checkIntSoftmaxBounds(params, length).
+/// The result is defined for every int32 row; params.inputBits is not
+/// consulted (rowSpreadFits checks the promise).
 void intSoftmaxRow(const int32_t *in, const uint8_t *keep, int64_t length,
                    const IntSoftmaxParams &params, uint8_t *out);
+
+/// True when the kept scores of the row differ by less than 2^inputBits,
+/// i.e. the row keeps the promise of IntSoftmaxParams::inputBits (always
+/// true for inputBits = 32).
+bool rowSpreadFits(const int32_t *in, const uint8_t *keep, int64_t length,
+                   int inputBits);
 
 //===----------------------------------------------------------------------===//
 // i-GELU
@@ -193,28 +219,80 @@ std::optional<IGeluParams> makeIGeluParams(double scale);
 int64_t iGelu(int32_t x, const IGeluParams &params);
 
 //===----------------------------------------------------------------------===//
+// ShiftGELU (I-ViT), for comparison
+//===----------------------------------------------------------------------===//
+
+/// Parameters of shiftGelu (I-ViT's IntGELU, ALGORITHMS.md §3b) for one
+/// input scale s: GELU(x) ~ x * sigmoid(1.702 x), the sigmoid computed with
+/// I-ViT's shift-based exp. qcc uses i-GELU; ShiftGELU is kept as the
+/// measured alternative (docs/IntegerSemantics.md).
+struct ShiftGeluParams {
+  double scale = 0;
+  /// floor(-1 / (1.702 s)) < 0: -1 in the sigmoid's exponent units.
+  int64_t x0 = 0;
+  /// Fraction bits of the exp (I-ViT's n = 23 by default); the exp sum
+  /// stays below 2^31: 2^(n+1) * |x0| < 2^31.
+  int32_t n = 0;
+  /// Sigmoid output bits (I-ViT's output_bit): sigmoid scale 2^-(bits-1).
+  int32_t outBits = 0;
+  /// Scale of shiftGelu's results, s * 2^-(outBits - 1).
+  double outScale = 0;
+};
+
+/// Computes ShiftGELU parameters for input scale \p scale with a sigmoid of
+/// \p outBits bits (I-ViT: 8) and \p n exp fraction bits; n = 0 picks
+/// I-ViT's 23, lowered until 2^(n+1) * |x0| < 2^31 (so that the exp sum
+/// never reaches I-ViT's clamp at 2^31 - 1). Returns std::nullopt unless
+/// 1e-6 <= scale <= 1, 2 <= outBits <= 16 and the (given or picked) n is in
+/// [1, 30] with 2^(n+1) * |x0| < 2^31.
+std::optional<ShiftGeluParams> makeShiftGeluParams(double scale,
+                                                   int outBits = 8, int n = 0);
+
+/// ShiftGELU of one row of \p length int32 values, as I-ViT computes it with
+/// integer arithmetic (int64 here, so nothing wraps). With
+/// m = max(0, max_i in[i]) (I-ViT's row max; clamped at 0 so that e^-m <= 1
+/// for all-negative rows):
+///   expShift(t) for t <= 0: t' = max(t + floor(t/2) - floor(t/16), n * x0),
+///     q = floor(t' / x0), r = t' - q * x0,
+///     e = floor((r/2 - x0) * 2^(n - q))        (2^(t * 1.702 s) * 2^n / s')
+///   e_i = expShift(in[i] - m), e_m = expShift(-m),
+///   sum = min(e_i + e_m, 2^31 - 1), sig = floor(e_i *
+///   floor((2^31 - 1) / sum) / 2^(32 - outBits)),
+///   out[i] = in[i] * sig                       (scale params.outScale)
+void shiftGelu(const int32_t *in, int64_t length, const ShiftGeluParams &params,
+               int64_t *out);
+
+//===----------------------------------------------------------------------===//
 // Integer LayerNorm core
 //===----------------------------------------------------------------------===//
 
 /// Numerator bits of the LayerNorm reciprocal floor(2^39 / std).
 inline constexpr int kLayerNormRecipBits = 39;
 
-/// Normalises one row of \p length int32 values (|in[i]| < 2^21, i.e. at
-/// most 22-bit signed inputs, length in [1, 2^16]) without gamma and beta:
-///   mean = floor((2 * sum + length) / (2 * length))  (exact integer division,
-///          the mean rounded half up)
-///   y    = in[i] - mean
-///   var  = sum((y >> shift)^2)                       (uint64)
+/// Largest input magnitude of intLayerNormRow: inputs are saturated to
+/// [-kLayerNormInputMax, kLayerNormInputMax] (22-bit signed) first.
+inline constexpr int32_t kLayerNormInputMax = (int32_t(1) << 21) - 1;
+
+/// Normalises one row of \p length int32 values (length in [1, 2^16])
+/// without gamma and beta:
+///   x    = clamp(in[i], -(2^21 - 1), 2^21 - 1)     (saturated to 22 bits,
+///          so that every int32 input is defined)
+///   mean = floor((2 * sum(x) + length) / (2 * length))  (exact integer
+///          division, the mean rounded half up)
+///   y    = x - mean
+///   var  = sum((y >> shift)^2) + varOffset           (uint64, saturated)
 ///   std  = isqrt64(var) << shift
 ///   out  = std == 0 ? 0 : floor(y * floor(2^39 / std) / 2^9)
-/// out[i] ~ 2^30 * y / std, i.e. the normalised value (x - mean) / sigma
-/// (population sigma, no epsilon) has scale sqrt(length) * 2^-30, and
-/// |out[i]| <= 2^30 when shift == 0 (saturated to int32 otherwise). \p shift
-/// (in [0, 16]) is I-BERT's static variance shift; 0 is exact and never
-/// overflows here. A constant row (std == 0) gives all zeros, so the caller's
-/// bias is the whole output.
-void intLayerNormRow(const int32_t *in, int64_t length, int shift,
-                     int32_t *out);
+/// out[i] ~ 2^30 * y / std, i.e. the normalised value (x - mean) /
+/// sqrt(sigma^2 + eps) (population sigma) has scale sqrt(length) * 2^-30,
+/// and |out[i]| <= 2^30 when shift == 0 (saturated to int32 otherwise).
+/// \p shift (in [0, 16]) is I-BERT's static variance shift; 0 is exact and
+/// never overflows here. \p varOffset is the integer epsilon, in the units
+/// of the variance sum: round(eps * length / s^2) >> (2 * shift) for inputs
+/// of scale s (0: no epsilon). A constant row (all y == 0) gives all zeros,
+/// so the caller's bias is the whole output.
+void intLayerNormRow(const int32_t *in, int64_t length, int shift, int32_t *out,
+                     uint64_t varOffset = 0);
 
 } // namespace mlir::qcc
 
