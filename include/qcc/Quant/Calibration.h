@@ -22,8 +22,19 @@
 //                 8-bit quantization on [-c, c] (or [0, c] when lo >= 0),
 //                 estimated from a histogram over all samples.
 //
-// Tensors whose minimum is >= 0 (for example after ReLU or softmax) keep
-// lo = 0 exactly, so qcc-integerize stores them unsigned.
+// Percentile and Mse clip symmetrically: with c from the method, the range
+// is [max(lo, -c), min(hi, c)]. c is an edge of a 2048-bin histogram of |x|
+// over [0, max |x|] (docs/Calibration.md gives the details).
+//
+// Every range contains 0: lo <= 0 <= hi. Tensors whose minimum is >= 0 (for
+// example after ReLU or softmax) keep lo = 0 exactly (+0.0), so
+// qcc-integerize stores them unsigned; tensors whose maximum is <= 0 get
+// hi = 0; a tensor that is always zero gets [0, 0].
+//
+// What gets a range: every float function argument and every op with one
+// result of float ranked tensor type that the interpreter executes per
+// sample -- that is, not qcc.constant (constants are materialised once and
+// are weights, whose range qcc-integerize takes from their values).
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,8 +65,9 @@ struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::MinMax;
   /// For CalibrationMethod::Percentile, in (0, 100].
   double percentile = 99.99;
-  /// Bits of the quantized activations (Mse minimises the error at this
-  /// width).
+  /// Bits of the quantized activations, 2 to 32 (Mse minimises the error at
+  /// this width: 2^(bits-1) - 1 steps on each side of 0 for signed tensors,
+  /// 2^bits - 1 steps for unsigned ones).
   unsigned bits = 8;
   /// Interpreter threads (0: one per hardware thread).
   unsigned numThreads = 0;
@@ -76,21 +88,36 @@ using CalibrationSample = SmallVector<Tensor>;
 /// floor(N / B) samples of B rows (a remainder of N mod B rows is dropped
 /// with a warning). Element types must match the arguments (float64 arrays
 /// are accepted for float32 arguments); all inputs must give the same
-/// number of samples. Errors are diagnostics at `fn` naming the file, the
-/// input and the problem.
+/// number of samples. A 0-d argument takes a 1-d array of N samples.
+/// Directory lookup tries `<name>.npy`, then the name with characters
+/// outside [A-Za-z0-9._-] replaced by '_' (as qcc-run names its outputs).
+/// Errors are diagnostics at `fn` naming the file, the input and the
+/// problem; archive members or `.npy` files that name no input are warnings.
+/// Integer and bool arrays need their exact dtype.
 FailureOr<std::vector<CalibrationSample>>
 loadCalibrationData(func::FuncOp fn, StringRef path);
 
 /// Makes `count` synthetic samples: float inputs from a standard normal
-/// distribution (fixed seed), integer inputs filled with 1. For trying the
-/// flow without data; ranges from it say little about real inputs.
+/// distribution (fixed seed: std::mt19937_64 and a Box-Muller transform,
+/// so the samples do not depend on the standard library), integer inputs
+/// filled with 1, bool inputs with true. For trying the flow without data;
+/// ranges from it say little about real inputs. An argument that is no
+/// statically shaped tensor of a supported type gets a null tensor, which
+/// calibrate reports.
 std::vector<CalibrationSample> makeSyntheticCalibrationData(func::FuncOp fn,
                                                             unsigned count);
 
 /// Runs `fn` on every sample and attaches qcc.range to every float-typed op
 /// result and float function argument (replacing earlier ranges). Ops with
-/// several results or non-float results get no range. Fails (with a
-/// diagnostic) when there are no samples or the interpreter fails.
+/// several results or non-float results get no range. MinMax runs the
+/// samples once; Percentile and Mse run them twice (min/max, then
+/// histograms), streaming the statistics. Fails (with a diagnostic, and
+/// without touching the IR) when there are no samples, the options are out
+/// of range, the interpreter fails, or a calibrated tensor holds NaN or
+/// infinity (reported at the op, or at `fn` for an input). Progress goes to
+/// options.progress: "calibrating: sample i/N" (updated in place on a
+/// terminal, else printed once per pass), "calibrating: histograms, sample
+/// i/N" for the second pass, then a one-line summary.
 LogicalResult calibrate(func::FuncOp fn, ArrayRef<CalibrationSample> samples,
                         const CalibrationOptions &options = {});
 
