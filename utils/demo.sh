@@ -19,8 +19,8 @@ echo
 echo "== qcc $("$BUILD/bin/qcc" --version | head -n 1 | sed 's/^qcc version //')"
 echo "== model: test/models/cnn-op17.onnx, a ResNet-style CNN trained on Fashion-MNIST"
 echo "   by test/models/cnn.py (9 Conv + 9 BatchNormalization, residual adds; batch dim symbolic)"
-"$BUILD/bin/qcc" "$MODEL" --emit=mlir --shape image=8x1x28x28 -o "$OUT/cnn.mlir"
-echo "== qcc --emit=mlir --shape image=8x1x28x28: imported and prepared -> ${OUT#$ROOT/}/cnn.mlir"
+"$BUILD/bin/qcc" "$MODEL" --emit=mlir --precision=fp32 --shape image=8x1x28x28 -o "$OUT/cnn.mlir"
+echo "== qcc --emit=mlir --precision=fp32 --shape image=8x1x28x28: imported and prepared -> ${OUT#$ROOT/}/cnn.mlir"
 echo "   ops after the prepare pipeline:"
 grep -oE ' qcc\.[a-z_]+ ' "$OUT/cnn.mlir" | sort | uniq -c | sed 's/^/    /'
 echo "   batch norms folded into the convolutions: $(

@@ -30,7 +30,23 @@ void mlir::qcc::buildPreparePipeline(OpPassManager &pm,
   funcPm.addPass(createCSEPass());
 }
 
+void mlir::qcc::buildIntegerPipeline(OpPassManager &pm,
+                                     const IntegerPipelineOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  IntegerizePassOptions integerize;
+  integerize.io = options.io;
+  funcPm.addPass(createIntegerizePass(integerize));
+  funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createCSEPass());
+  funcPm.addPass(createVerifyIntegerOnlyPass());
+}
+
 void mlir::qcc::registerQccPipelines() {
+  PassPipelineRegistration<IntegerPipelineOptions>(
+      "qcc-integer-pipeline",
+      "Rewrite a calibrated float graph into integer-only ops and verify "
+      "that no float remains inside the model boundary",
+      buildIntegerPipeline);
   PassPipelineRegistration<PreparePipelineOptions>(
       "qcc-prepare-pipeline",
       "Canonicalise an imported float graph (fold constants and batch norm, "

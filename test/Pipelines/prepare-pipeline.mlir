@@ -1,7 +1,7 @@
 // The prepare pipeline as qcc-opt registers it; qcc runs the same builder.
 // RUN: qcc-opt %s --qcc-prepare-pipeline | FileCheck %s
 // RUN: qcc-opt %s --qcc-prepare-pipeline=fold-batch-norm=false | FileCheck %s --check-prefix=NOFOLD
-// RUN: qcc %s --emit=mlir | FileCheck %s
+// RUN: qcc %s --emit=mlir --precision=fp32 | FileCheck %s
 
 // CHECK-LABEL: func.func @conv_bn_relu
 // CHECK: %[[Y:.*]] = qcc.conv

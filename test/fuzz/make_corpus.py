@@ -94,7 +94,7 @@ def main():
             sub = os.path.join(work, test["name"])
             os.makedirs(sub)
             model_path, _, _ = run.prepare(test["dir"], sub)
-            if subprocess.run([qcc, model_path, "--emit=mlir", "-o", os.devnull],
+            if subprocess.run([qcc, model_path, "--emit=mlir", "--precision=fp32", "-o", os.devnull],
                               capture_output=True).returncode != 0:
                 continue
             with open(model_path, "rb") as f:

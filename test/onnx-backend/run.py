@@ -137,7 +137,7 @@ class Runner:
         model = os.path.join(test["dir"], "model.onnx")
         if test["unsupported"]:
             # qcc must reject the model cleanly, naming the operators.
-            rc, out = self.execute([self.qcc, model, "--emit=mlir", "-o",
+            rc, out = self.execute([self.qcc, model, "--emit=mlir", "--precision=fp32", "-o",
                                     os.devnull])
             if rc is None:
                 return "crash", f"timeout after {self.args.timeout} s"
@@ -154,7 +154,7 @@ class Runner:
         try:
             model, inputs, expected = prepare(test["dir"], work)
             if self.args.import_only:
-                cmd = [self.qcc, model, "--emit=mlir", "-o", os.devnull]
+                cmd = [self.qcc, model, "--emit=mlir", "--precision=fp32", "-o", os.devnull]
             else:
                 os.makedirs(os.path.join(work, "out"))
                 cmd = [self.qcc_run, model, "--interp=float", "--output-dir",

@@ -17,6 +17,7 @@
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Interpreter/Interpreter.h"
 #include "qcc/Pipelines/Pipelines.h"
+#include "qcc/Pipelines/Quantize.h"
 #include "qcc/Support/Npy.h"
 #include "qcc/Support/ShapeSpec.h"
 
@@ -35,6 +36,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
@@ -63,8 +65,26 @@ cl::opt<std::string> interp("interp",
 cl::list<std::string> shapes("shape",
                              cl::desc("Fix an input's shape: NAME=D1xD2x..."),
                              cl::value_desc("NAME=DxD"), cl::cat(runCategory));
-cl::opt<std::string> calibration("calibration", cl::desc("Calibration inputs"),
-                                 cl::value_desc("path"), cl::cat(runCategory));
+cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Calibration inputs for --interp=int (.npz, directory of .npy, "
+             "or synthetic)"),
+    cl::value_desc("path"), cl::cat(runCategory));
+cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
+    cl::value_desc("method"), cl::init("mse"), cl::cat(runCategory));
+cl::opt<double> calibrationPercentile(
+    "calibration-percentile",
+    cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
+    cl::value_desc("P"), cl::init(99.99), cl::cat(runCategory));
+cl::opt<std::string> ioMode(
+    "io", cl::desc("Interface of --interp=int: float (default) or int"),
+    cl::value_desc("float|int"), cl::init("float"), cl::cat(runCategory));
+cl::opt<std::string> emitIR(
+    "emit-integer-ir",
+    cl::desc("With --interp=int, also write the integer graph to FILE"),
+    cl::value_desc("FILE"), cl::cat(runCategory));
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("Directory for the output .npy files "
                                         "(default: the current directory)"),
@@ -110,17 +130,23 @@ int fail(const llvm::Twine &message) {
 /// Rejects the options whose executor or stage does not exist yet.
 LogicalResult rejectPendingOptions() {
   bool ok = true;
-  if (interp == "int") {
-    fail("--interp=int is not supported yet: this qcc has no integer "
-         "interpreter (no quantization stage)");
-    ok = false;
-  } else if (interp != "float") {
+  if (interp != "float" && interp != "int") {
     fail("invalid --interp value '" + interp + "' (expected float or int)");
     ok = false;
   }
-  if (calibration.getNumOccurrences()) {
-    fail("--calibration is not supported yet: this qcc has no calibration "
-         "(quantization) stage");
+  if (interp == "float" &&
+      (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
+       emitIR.getNumOccurrences())) {
+    fail("--calibration, --io and --emit-integer-ir apply to --interp=int");
+    ok = false;
+  }
+  if (ioMode != "float" && ioMode != "int") {
+    fail("invalid --io=" + ioMode + " (expected float or int)");
+    ok = false;
+  }
+  if (!qcc::parseCalibrationMethod(calibrationMethod)) {
+    fail("invalid --calibration-method=" + calibrationMethod +
+         " (expected minmax, percentile or mse)");
     ok = false;
   }
   if (llvm::sys::path::extension(modelFile) == ".so") {
@@ -399,6 +425,28 @@ int main(int argc, char **argv) {
   func::FuncOp fn = findEntry(*module);
   if (!fn)
     return 1;
+  if (interp == "int") {
+    qcc::QuantizeOptions quantize;
+    quantize.calibration = calibration;
+    quantize.io = ioMode;
+    quantize.calibrationOptions.method =
+        *qcc::parseCalibrationMethod(calibrationMethod);
+    quantize.calibrationOptions.percentile = calibrationPercentile;
+    quantize.calibrationOptions.numThreads = threads;
+    quantize.calibrationOptions.progress = &llvm::errs();
+    if (failed(qcc::quantizeModule(*module, quantize)))
+      return 1;
+    fn = findEntry(*module);
+    if (!emitIR.empty()) {
+      std::string error;
+      std::unique_ptr<llvm::ToolOutputFile> out =
+          openOutputFile(emitIR, &error);
+      if (!out)
+        return fail(error);
+      module->print(out->os());
+      out->keep();
+    }
+  }
 
   // Creating the interpreter checks every type and op of the function, so
   // binding inputs afterwards only meets supported tensor types.

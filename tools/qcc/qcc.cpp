@@ -15,6 +15,7 @@
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/Pipelines.h"
+#include "qcc/Pipelines/Quantize.h"
 #include "qcc/Support/ShapeSpec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -75,8 +76,17 @@ cl::opt<Precision> precision(
 cl::opt<std::string> calibration(
     "calibration", cl::desc("Calibration inputs (.npz, directory, synthetic)"),
     cl::value_desc("path"), cl::cat(qccCategory));
+cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
+    cl::value_desc("method"), cl::init("mse"), cl::cat(qccCategory));
+cl::opt<double> calibrationPercentile(
+    "calibration-percentile",
+    cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
+    cl::value_desc("P"), cl::init(99.99), cl::cat(qccCategory));
 cl::opt<std::string> ioMode("io", cl::desc("Interface: float or int"),
-                            cl::value_desc("float|int"), cl::cat(qccCategory));
+                            cl::value_desc("float|int"), cl::init("float"),
+                            cl::cat(qccCategory));
 cl::opt<std::string> sizeBudget("size-budget",
                                 cl::desc("Mixed precision size budget"),
                                 cl::value_desc("BYTES|N%"), cl::cat(qccCategory));
@@ -126,8 +136,6 @@ struct PendingOption {
 
 LogicalResult rejectPendingOptions() {
   PendingOption pending[] = {
-      {&calibration, "calibration (quantization)"},
-      {&ioMode, "integer I/O (quantization)"},
       {&sizeBudget, "mixed-precision bit allocation"},
       {&bopsBudget, "mixed-precision bit allocation"},
       {&latencyBudget, "mixed-precision bit allocation"},
@@ -144,9 +152,28 @@ LogicalResult rejectPendingOptions() {
          p.stage + " stage");
     ok = false;
   }
-  if (precision.getNumOccurrences() && precision != Precision::Fp32) {
-    fail("--precision=int8/mixed is not supported yet: this qcc has no "
-         "quantization stage (use --precision=fp32 with --emit=mlir)");
+  if (precision == Precision::Mixed) {
+    fail("--precision=mixed is not supported yet: this qcc has no "
+         "mixed-precision bit allocation stage (use --precision=int8)");
+    ok = false;
+  }
+  if (ioMode != "float" && ioMode != "int") {
+    fail("invalid --io=" + ioMode + " (expected float or int)");
+    ok = false;
+  }
+  if (!qcc::parseCalibrationMethod(calibrationMethod)) {
+    fail("invalid --calibration-method=" + calibrationMethod +
+         " (expected minmax, percentile or mse)");
+    ok = false;
+  }
+  if (!(calibrationPercentile > 0 && calibrationPercentile <= 100)) {
+    fail("--calibration-percentile must be in (0, 100]");
+    ok = false;
+  }
+  if (precision == Precision::Fp32 &&
+      (calibration.getNumOccurrences() || ioMode.getNumOccurrences())) {
+    fail("--calibration and --io apply to integer precision, not "
+         "--precision=fp32");
     ok = false;
   }
   if (target == Target::Cuda) {
@@ -202,6 +229,28 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
 }
 
+/// With --io=int, tells the user how to convert the integer inputs and
+/// outputs: real = scale * (q - zero_point).
+void printIntegerInterface(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    auto print = [&](StringRef kind, DictionaryAttr attrs, Type type) {
+      auto name = attrs ? attrs.getAs<StringAttr>("qcc.name") : nullptr;
+      auto scale = attrs ? attrs.getAs<FloatAttr>("qcc.scale") : nullptr;
+      auto zp = attrs ? attrs.getAs<IntegerAttr>("qcc.zero_point") : nullptr;
+      llvm::errs() << "qcc: " << kind << " '" << (name ? name.getValue() : "")
+                   << "' " << type;
+      if (scale)
+        llvm::errs() << " scale " << scale.getValueAsDouble() << " zero point "
+                     << (zp ? zp.getInt() : 0);
+      llvm::errs() << "\n";
+    };
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+      print("input", fn.getArgAttrDict(i), fn.getArgumentTypes()[i]);
+    for (unsigned i = 0, e = fn.getNumResults(); i < e; ++i)
+      print("output", fn.getResultAttrDict(i), fn.getResultTypes()[i]);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -239,6 +288,20 @@ int main(int argc, char **argv) {
   qcc::buildPreparePipeline(pm, prepare);
   if (failed(pm.run(*module)))
     return 1;
+
+  if (precision == Precision::Int8) {
+    qcc::QuantizeOptions quantize;
+    quantize.calibration = calibration;
+    quantize.io = ioMode;
+    quantize.calibrationOptions.method =
+        *qcc::parseCalibrationMethod(calibrationMethod);
+    quantize.calibrationOptions.percentile = calibrationPercentile;
+    quantize.calibrationOptions.progress = &llvm::errs();
+    if (failed(qcc::quantizeModule(*module, quantize)))
+      return 1;
+    if (ioMode == "int")
+      printIntegerInterface(*module);
+  }
 
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> output =

@@ -46,6 +46,21 @@ struct PreparePipelineOptions
 void buildPreparePipeline(OpPassManager &pm,
                           const PreparePipelineOptions &options);
 
+/// Options of the integer pipeline.
+struct IntegerPipelineOptions
+    : public PassPipelineOptions<IntegerPipelineOptions> {
+  Option<std::string> io{
+      *this, "io",
+      llvm::cl::desc("Interface of the integer function: float or int"),
+      llvm::cl::init("float")};
+};
+
+/// Turns a calibrated float graph (qcc.range attributes, or QDQ scales) into
+/// the integer graph: qcc-integerize, canonicalisation, CSE, then
+/// qcc-verify-integer-only.
+void buildIntegerPipeline(OpPassManager &pm,
+                          const IntegerPipelineOptions &options);
+
 /// Registers every qcc pipeline with the global pass-pipeline registry.
 void registerQccPipelines();
 

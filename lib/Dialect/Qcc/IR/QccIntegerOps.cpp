@@ -50,21 +50,19 @@ LogicalResult verifyDyadicArrays(Operation *op, StringRef what,
              << axis << " out of range for rank " << type.getRank();
     if (static_cast<int64_t>(multipliers.size()) != type.getDimSize(axis))
       return op->emitOpError("expected 1 or ")
-             << type.getDimSize(axis) << " " << what
-             << " multipliers for axis " << axis << ", got "
-             << multipliers.size();
+             << type.getDimSize(axis) << " " << what << " multipliers for axis "
+             << axis << ", got " << multipliers.size();
   }
   for (int32_t shift : shifts)
     if (shift < 0 || shift > 63)
-      return op->emitOpError() << what << " shift " << shift
-                               << " outside [0, 63]";
+      return op->emitOpError()
+             << what << " shift " << shift << " outside [0, 63]";
   return success();
 }
 
 /// Checks the optional min/max clamp against the result type.
 LogicalResult verifyClamp(Operation *op, std::optional<uint64_t> minAttr,
-                          std::optional<uint64_t> maxAttr,
-                          Type resultElement) {
+                          std::optional<uint64_t> maxAttr, Type resultElement) {
   // I64Attr getters return the two's complement bits as uint64_t.
   std::optional<int64_t> min, max;
   if (minAttr)
@@ -107,13 +105,12 @@ LogicalResult RequantOp::verify() {
 
 LogicalResult RequantAddOp::verify() {
   auto type = cast<RankedTensorType>(getLhs().getType());
-  if (failed(verifyDyadicArrays(*this, "lhs", getLhsMultiplier(),
-                                getLhsShift(), static_cast<int64_t>(getAxis()), type)) ||
-      failed(verifyDyadicArrays(*this, "rhs", getRhsMultiplier(),
-                                getRhsShift(), static_cast<int64_t>(getAxis()), type)))
+  if (failed(verifyDyadicArrays(*this, "lhs", getLhsMultiplier(), getLhsShift(),
+                                static_cast<int64_t>(getAxis()), type)) ||
+      failed(verifyDyadicArrays(*this, "rhs", getRhsMultiplier(), getRhsShift(),
+                                static_cast<int64_t>(getAxis()), type)))
     return failure();
-  return verifyClamp(*this, getMin(), getMax(),
-                     getElementType(getResult()));
+  return verifyClamp(*this, getMin(), getMax(), getElementType(getResult()));
 }
 
 LogicalResult IntSoftmaxOp::verify() {
@@ -133,16 +130,16 @@ LogicalResult IntSoftmaxOp::verify() {
         maskType.getDimSize(0) != type.getDimSize(0) ||
         maskType.getDimSize(1) != length)
       return emitOpError("expected key_mask of shape ")
-             << (type.getRank() < 2 ? 0 : type.getDimSize(0)) << "x"
-             << length << " (first x last input dimension), got "
-             << maskType;
+             << (type.getRank() < 2 ? 0 : type.getDimSize(0)) << "x" << length
+             << " (first x last input dimension), got " << maskType;
   }
   unsigned width = cast<IntegerType>(getElementType(getInput())).getWidth();
   int32_t inputBits = static_cast<int32_t>(getInputBits());
-  if (inputBits < 2 || inputBits > 32 || inputBits < static_cast<int32_t>(width))
+  int32_t maxBits = static_cast<int32_t>(std::min(32u, width));
+  if (inputBits < 2 || inputBits > maxBits)
     return emitOpError("input_bits ")
-           << getInputBits() << " must be in [" << std::max(2u, width)
-           << ", 32] for " << getElementType(getInput()) << " scores";
+           << inputBits << " must be in [2, " << maxBits << "] for "
+           << getElementType(getInput()) << " scores";
   IntSoftmaxParams params;
   params.inputBits = static_cast<int32_t>(getInputBits());
   params.toExpScale = {static_cast<int32_t>(getExpMultiplier()),
@@ -159,13 +156,14 @@ LogicalResult IntSoftmaxOp::verify() {
 }
 
 LogicalResult IntGeluOp::verify() {
-  if (getClip() <= 0 || getClip() >= (int64_t(1) << 31) || getOne() <= 0 ||
-      getClip() * getClip() > getOne())
+  // I64Attr getters return the two's complement bits as uint64_t.
+  auto clip = static_cast<int64_t>(getClip());
+  auto one = static_cast<int64_t>(getOne());
+  if (clip <= 0 || clip >= (int64_t(1) << 31) || one <= 0 || clip * clip > one)
     return emitOpError("expected 0 < clip < 2^31 and clip^2 <= one, got clip ")
-           << getClip() << " and one " << getOne();
+           << clip << " and one " << one;
   int32_t erfShift = static_cast<int32_t>(getErfShift());
-  if (erfShift < 0 || erfShift > 62 ||
-      (getOne() >> erfShift) >= (int64_t(1) << 24))
+  if (erfShift < 0 || erfShift > 62 || (one >> erfShift) >= (int64_t(1) << 24))
     return emitOpError("erf_shift ")
            << erfShift << " must bring one below 2^24 (shift <= 62)";
   int32_t outShift = static_cast<int32_t>(getOutputShift());
@@ -188,12 +186,14 @@ LogicalResult IntLayerNormOp::verify() {
                                 getShift(), type.getRank() - 1, type)))
     return failure();
   if (getBias().size() != getMultiplier().size())
-    return emitOpError("expected ")
-           << getMultiplier().size() << " bias values, got "
-           << getBias().size();
+    return emitOpError("expected ") << getMultiplier().size()
+                                    << " bias values, got " << getBias().size();
   int32_t varShift = static_cast<int32_t>(getVarShift());
   if (varShift < 0 || varShift > 16)
     return emitOpError("var_shift ") << varShift << " outside [0, 16]";
+  if (static_cast<int64_t>(getVarOffset()) < 0)
+    return emitOpError("var_offset ")
+           << static_cast<int64_t>(getVarOffset()) << " is negative";
   return success();
 }
 

@@ -1,0 +1,43 @@
+//===- Quantize.h - calibrate and integerize a module -----------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The quantization stage shared by `qcc --precision=int8` and
+// `qcc-run --interp=int`: load calibration samples (or make synthetic ones),
+// record activation ranges with the float interpreter, then run the integer
+// pipeline (qcc-integerize + qcc-verify-integer-only).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_PIPELINES_QUANTIZE_H
+#define QCC_PIPELINES_QUANTIZE_H
+
+#include "qcc/Quant/Calibration.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace mlir::qcc {
+
+struct QuantizeOptions {
+  /// `.npz` file or directory of `.npy` files, "synthetic", or empty (only
+  /// valid for QDQ models, whose scales need no calibration).
+  std::string calibration;
+  CalibrationOptions calibrationOptions;
+  /// Number of synthetic samples.
+  unsigned syntheticSamples = 8;
+  /// "float" (quantize inputs, dequantize outputs) or "int".
+  std::string io = "float";
+};
+
+/// Calibrates the module's single function and integerizes it. Diagnostics
+/// (located at the model's nodes) go through the context's handler; a
+/// synthetic calibration is reported as a warning.
+LogicalResult quantizeModule(ModuleOp module, const QuantizeOptions &options);
+
+} // namespace mlir::qcc
+
+#endif // QCC_PIPELINES_QUANTIZE_H
