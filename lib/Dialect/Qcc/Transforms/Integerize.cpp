@@ -487,7 +487,6 @@ LogicalResult Integerizer::integerizeArguments() {
                     builder.getI64IntegerAttr(0));
       q.value = arg;
     }
-    fn.removeArgAttr(arg.getArgNumber(), kRangeAttr);
     set(arg, q);
   }
   fn.setFunctionType(builder.getFunctionType(
@@ -591,6 +590,8 @@ LogicalResult Integerizer::run() {
                            "integerization");
     op->erase();
   }
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+    fn.removeArgAttr(i, kRangeAttr);
   // Integer ops that only fed the float graph (and ranges) are gone too.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(
            entry.without_terminator())))

@@ -162,9 +162,15 @@ LogicalResult integerizeLayerNorm(Integerizer &s, LayerNormOp op) {
     biases.push_back(static_cast<int32_t>(
         std::clamp(b, -2147483648.0, 2147483647.0)));
   }
+  // The epsilon in units of the integer variance sum sum((x - mean)^2):
+  // eps * length / s^2 (saturated far above any reachable sum).
+  double eps = op.getEpsilon().convertToDouble() * length /
+               (x->scales[0] * x->scales[0]);
+  double varOffset = std::min(std::nearbyint(eps), 9.0e18);
   auto ln = IntLayerNormOp::create(
       s.builder, op.getLoc(), RankedTensorType::get(type.getShape(), out->type),
-      x->value, multipliers, shifts, biases, /*var_shift=*/0);
+      x->value, multipliers, shifts, biases, /*var_shift=*/0,
+      static_cast<uint64_t>(varOffset));
   QValue result;
   result.value = ln.getResult();
   result.scales = {out->scale};
