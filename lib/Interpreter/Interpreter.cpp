@@ -49,6 +49,7 @@ const KernelTable &getKernelTable() {
     populateAttentionKernels(t);
     populatePoolingKernels(t);
     populateDataMovementKernels(t);
+    populateIntegerKernels(t);
     return t;
   }();
   return table;

@@ -91,6 +91,7 @@ void populateLinearKernels(KernelTable &table);
 void populateAttentionKernels(KernelTable &table);
 void populatePoolingKernels(KernelTable &table);
 void populateDataMovementKernels(KernelTable &table);
+void populateIntegerKernels(KernelTable &table);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the kernel files
