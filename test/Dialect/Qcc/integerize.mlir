@@ -144,3 +144,17 @@ func.func @sigmoid(%x: tensor<4xf32> {qcc.range = array<f64: -12.7, 12.7>}) -> t
   %s = qcc.sigmoid %x {qcc.range = array<f64: 0.0, 1.0>} : tensor<4xf32>
   return %s : tensor<4xf32>
 }
+
+// -----
+
+// GELU: the input is rescaled to the finest width (<= 16 bits) whose i-GELU
+// result still has a representable output rescale (the result carries ~25
+// more bits than the input), here 14 bits (scale 8/8191, clip = 2562);
+// never a flushed (zero) multiplier.
+// CHECK-LABEL: func.func @gelu
+// CHECK: %[[X:.*]] = qcc.requant %{{.*}} : tensor<8xi8> to tensor<8xi16>
+// CHECK: qcc.int_gelu %[[X]] {clip = 2562 : i64, {{.*}}output_multiplier = {{[1-9][0-9]*}} : i32{{.*}}} : tensor<8xi16> to tensor<8xi8>
+func.func @gelu(%x: tensor<8xf32> {qcc.range = array<f64: -8.0, 8.0>}) -> tensor<8xf32> {
+  %g = qcc.gelu %x {qcc.range = array<f64: -0.2, 8.0>} : tensor<8xf32>
+  return %g : tensor<8xf32>
+}

@@ -151,6 +151,12 @@ makeDyadicArrays(ArrayRef<double> ratios, Operation *user) {
           << r << " is outside the dyadic range (|ratio| < 2^30)";
       return failure();
     }
+    // A flushed ratio would silently zero the tensor.
+    if (r != 0 && d->multiplier == 0) {
+      user->emitError("rescale ratio ")
+          << r << " is below the smallest dyadic ratio 2^-31";
+      return failure();
+    }
     multipliers.push_back(r < 0 ? -d->multiplier : d->multiplier);
     shifts.push_back(d->shift);
   }

@@ -181,21 +181,32 @@ LogicalResult integerizeLayerNorm(Integerizer &s, LayerNormOp op) {
 
 LogicalResult integerizeGelu(Integerizer &s, GeluOp op) {
   FailureOr<double> inMax = getAbsMax(s, op.getInput(), op);
-  if (failed(inMax))
+  FailureOr<Target> out = s.get8BitTarget(op.getResult(), op);
+  if (failed(inMax) || failed(out))
     return failure();
-  double inScale = *inMax / kInt16Max;
-  std::optional<IGeluParams> params = makeIGeluParams(inScale);
-  if (!params)
+  // i-GELU's result has about 25 more bits than its input, so its scale is
+  // ~ s_in * 2^-25: take the finest input (16 down to 8 bits) whose output
+  // rescale is still a representable dyadic.
+  std::optional<IGeluParams> params;
+  std::optional<Dyadic> d;
+  double inScale = 0;
+  for (int bits = 16; bits >= 8 && !d; --bits) {
+    inScale = *inMax / ((int64_t(1) << (bits - 1)) - 1);
+    params = makeIGeluParams(inScale);
+    if (!params)
+      continue;
+    double ratio = params->outScale / out->scale;
+    if (ratio >= kDyadicMinRatio)
+      d = makeDyadic(ratio);
+  }
+  if (!params || !d)
     return op.emitError("GELU input range ±")
-           << *inMax << " is outside what i-GELU supports at 16 bits";
+           << *inMax << " and output scale " << out->scale
+           << " are outside what i-GELU supports";
   FailureOr<QValue> x = s.materialize(
       op.getInput(), Target{s.i16, inScale, std::nullopt, std::nullopt}, op);
-  FailureOr<Target> out = s.get8BitTarget(op.getResult(), op);
-  if (failed(x) || failed(out))
+  if (failed(x))
     return failure();
-  std::optional<Dyadic> d = makeDyadic(params->outScale / out->scale);
-  if (!d)
-    return op.emitError("GELU output rescale is not representable");
   auto type = cast<RankedTensorType>(op.getType());
   auto gelu = IntGeluOp::create(
       s.builder, op.getLoc(), RankedTensorType::get(type.getShape(), out->type),
@@ -215,7 +226,11 @@ LogicalResult integerizeGelu(Integerizer &s, GeluOp op) {
 /// <= `bound`; the result has scale 2^-8.
 FailureOr<QValue> emitIntSoftmax(Integerizer &s, Operation *op, Value scores,
                                  double scale, int64_t bound, Value keyMask) {
-  int bits = std::max(2, bitsForBound(bound));
+  auto width = static_cast<int>(
+      cast<IntegerType>(cast<ShapedType>(scores.getType()).getElementType())
+          .getWidth());
+  // Kept scores of a row differ by less than 2^bits (a ui8/i8 row by < 2^8).
+  int bits = std::clamp(bitsForBound(bound), 2, std::min(width, 32));
   std::optional<IntSoftmaxParams> params = makeIntSoftmaxParams(scale, bits);
   if (!params)
     return op->emitError("softmax input scale ")
