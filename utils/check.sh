@@ -53,6 +53,18 @@ models_fail=$(echo "$models_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
 models_pass=${models_pass:-0}
 models_fail=${models_fail:-0}
 
+# Suite 5: integer-only (int8) accuracy of the test models against their
+# float runs on 1000 test images, every calibration method
+# (test/models/int8_accuracy.py; the table is docs/Accuracy.md).
+int8_out="$BUILD/check-int8.txt"
+/usr/bin/python3 "$ROOT/test/models/int8_accuracy.py" --build "$BUILD" --check | tee "$int8_out"
+int8_rc=${PIPESTATUS[0]}
+int8_line=$(grep -E '^int8: ' "$int8_out" | tail -n 1)
+int8_pass=$(echo "$int8_line" | sed -nE 's/^int8: ([0-9]+) passed.*/\1/p')
+int8_fail=$(echo "$int8_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+int8_pass=${int8_pass:-0}
+int8_fail=${int8_fail:-0}
+
 end=$(date +%s)
 echo
 echo "=== qcc test summary ($(( end - start )) s) ==="
@@ -62,11 +74,13 @@ printf '  unit: %d passed, %d failed\n' "$unit_pass" "$unit_fail"
 printf '  onnx-backend: %d passed (%d expected failures), %d failed, %d unsupported-op (%s mode)\n' \
   "$onnx_pass" "$(onnx_count xfailed || echo 0)" "$onnx_fail" "$onnx_skip" "${onnx_mode:-no}"
 printf '  models vs ONNX Runtime: %d passed, %d failed\n' "$models_pass" "$models_fail"
-total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass ))
-total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail ))
+printf '  int8 accuracy vs float: %d passed, %d failed\n' "$int8_pass" "$int8_fail"
+total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass + int8_pass ))
+total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail + int8_fail ))
 if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$onnx_rc" -ne 0 ] && [ "$onnx_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$models_rc" -ne 0 ] && [ "$models_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$int8_rc" -ne 0 ] && [ "$int8_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 echo "$total_pass passed, $total_fail failed"
 if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi
