@@ -78,13 +78,14 @@ cl::opt<double> calibrationPercentile(
     "calibration-percentile",
     cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
     cl::value_desc("P"), cl::init(99.99), cl::cat(runCategory));
-cl::opt<std::string> ioMode(
-    "io", cl::desc("Interface of --interp=int: float (default) or int"),
-    cl::value_desc("float|int"), cl::init("float"), cl::cat(runCategory));
-cl::opt<std::string> emitIR(
-    "emit-integer-ir",
-    cl::desc("With --interp=int, also write the integer graph to FILE"),
-    cl::value_desc("FILE"), cl::cat(runCategory));
+cl::opt<std::string>
+    ioMode("io", cl::desc("Interface of --interp=int: float (default) or int"),
+           cl::value_desc("float|int"), cl::init("float"),
+           cl::cat(runCategory));
+cl::opt<std::string>
+    emitIR("emit-integer-ir",
+           cl::desc("With --interp=int, also write the integer graph to FILE"),
+           cl::value_desc("FILE"), cl::cat(runCategory));
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("Directory for the output .npy files "
                                         "(default: the current directory)"),

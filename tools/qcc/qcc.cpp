@@ -57,11 +57,12 @@ cl::opt<EmitKind> emitKind(
                clEnumValN(EmitKind::Lib, "lib",
                           "a shared library and its C header (default)")),
     cl::cat(qccCategory));
-cl::opt<Target> target(
-    "target", cl::desc("Code generation target"), cl::init(Target::Cpu),
-    cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 (AVX-512 VNNI + portable)"),
-               clEnumValN(Target::Cuda, "cuda", "NVIDIA Tensor Cores")),
-    cl::cat(qccCategory));
+cl::opt<Target>
+    target("target", cl::desc("Code generation target"), cl::init(Target::Cpu),
+           cl::values(clEnumValN(Target::Cpu, "cpu",
+                                 "x86-64 (AVX-512 VNNI + portable)"),
+                      clEnumValN(Target::Cuda, "cuda", "NVIDIA Tensor Cores")),
+           cl::cat(qccCategory));
 cl::list<std::string> shapes("shape",
                              cl::desc("Fix an input's shape: NAME=D1xD2x..."),
                              cl::value_desc("NAME=DxD"), cl::cat(qccCategory));
@@ -73,9 +74,10 @@ cl::opt<Precision> precision(
                           "per-layer bit-widths chosen by ILP"),
                clEnumValN(Precision::Fp32, "fp32", "float reference")),
     cl::cat(qccCategory));
-cl::opt<std::string> calibration(
-    "calibration", cl::desc("Calibration inputs (.npz, directory, synthetic)"),
-    cl::value_desc("path"), cl::cat(qccCategory));
+cl::opt<std::string>
+    calibration("calibration",
+                cl::desc("Calibration inputs (.npz, directory, synthetic)"),
+                cl::value_desc("path"), cl::cat(qccCategory));
 cl::opt<std::string> calibrationMethod(
     "calibration-method",
     cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
@@ -89,26 +91,30 @@ cl::opt<std::string> ioMode("io", cl::desc("Interface: float or int"),
                             cl::cat(qccCategory));
 cl::opt<std::string> sizeBudget("size-budget",
                                 cl::desc("Mixed precision size budget"),
-                                cl::value_desc("BYTES|N%"), cl::cat(qccCategory));
+                                cl::value_desc("BYTES|N%"),
+                                cl::cat(qccCategory));
 cl::opt<std::string> bopsBudget("bops-budget",
                                 cl::desc("Mixed precision BOPS budget"),
-                                cl::value_desc("BOPS|N%"), cl::cat(qccCategory));
+                                cl::value_desc("BOPS|N%"),
+                                cl::cat(qccCategory));
 cl::opt<std::string> latencyBudget("latency-budget",
                                    cl::desc("Mixed precision latency budget"),
                                    cl::value_desc("MS|N%"),
                                    cl::cat(qccCategory));
 cl::opt<std::string> sparsity("sparsity", cl::desc("N:M structured sparsity"),
                               cl::value_desc("N:M"), cl::cat(qccCategory));
-cl::opt<std::string> removePadding(
-    "remove-padding", cl::desc("Padding-token removal"),
-    cl::value_desc("auto|off"), cl::cat(qccCategory));
+cl::opt<std::string> removePadding("remove-padding",
+                                   cl::desc("Padding-token removal"),
+                                   cl::value_desc("auto|off"),
+                                   cl::cat(qccCategory));
 cl::opt<std::string> softmax("softmax", cl::desc("Softmax algorithm"),
                              cl::value_desc("algorithm"), cl::cat(qccCategory));
 cl::opt<std::string> report("report", cl::desc("Write a report"),
                             cl::value_desc("FILE.json|FILE.html"),
                             cl::cat(qccCategory));
 cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
-                       cl::init('2'), cl::value_desc("N"), cl::cat(qccCategory));
+                       cl::init('2'), cl::value_desc("N"),
+                       cl::cat(qccCategory));
 /// Prints the importer's operator table and exits, like --version, so that
 /// scripts (the onnx-backend test runner) need no copy of the list.
 cl::opt<bool> listONNXOps(
@@ -181,8 +187,9 @@ LogicalResult rejectPendingOptions() {
     ok = false;
   }
   if (emitKind != EmitKind::Mlir) {
-    fail("--emit=" + emitKind.getParser().getOption(
-                         static_cast<unsigned>(emitKind.getValue())) +
+    fail("--emit=" +
+         emitKind.getParser().getOption(
+             static_cast<unsigned>(emitKind.getValue())) +
          " is not supported yet: this qcc has no code generator (use "
          "--emit=mlir)");
     ok = false;
@@ -199,7 +206,8 @@ LogicalResult rejectPendingOptions() {
 /// anything else as qcc dialect IR.
 OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
                                 llvm::SourceMgr &sourceMgr) {
-  llvm::Expected<SmallVector<qcc::ShapeSpec>> specs = qcc::parseShapeSpecs(shapes);
+  llvm::Expected<SmallVector<qcc::ShapeSpec>> specs =
+      qcc::parseShapeSpecs(shapes);
   if (!specs) {
     fail(llvm::toString(specs.takeError()));
     return nullptr;

@@ -173,8 +173,7 @@ FailureOr<Value> Integerizer::emitRequant(
   auto inType = cast<RankedTensorType>(in.getType());
   auto resultType = RankedTensorType::get(inType.getShape(), outType);
   auto op = RequantOp::create(
-      builder, loc, resultType, in,
-      builder.getDenseI32ArrayAttr(dyadic->first),
+      builder, loc, resultType, in, builder.getDenseI32ArrayAttr(dyadic->first),
       builder.getDenseI32ArrayAttr(dyadic->second),
       builder.getI64IntegerAttr(ratios.size() > 1 ? axis : 0),
       builder.getI64IntegerAttr(inputZeroPoint),
@@ -185,8 +184,7 @@ FailureOr<Value> Integerizer::emitRequant(
 }
 
 Value Integerizer::makeIntConstant(Location loc, ArrayRef<int64_t> shape,
-                                   IntegerType type,
-                                   ArrayRef<int64_t> values) {
+                                   IntegerType type, ArrayRef<int64_t> values) {
   auto tensorType = RankedTensorType::get(shape, type);
   SmallVector<APInt> bits;
   bits.reserve(values.size());
@@ -289,9 +287,8 @@ FailureOr<QValue> Integerizer::get(Value v, Operation *user) {
     return *q;
   }
   if (std::optional<SmallVector<double>> values = getFloatConstant(v)) {
-    QValue q = quantizeConstant(user->getLoc(),
-                                cast<ShapedType>(v.getType()).getShape(),
-                                *values);
+    QValue q = quantizeConstant(
+        user->getLoc(), cast<ShapedType>(v.getType()).getShape(), *values);
     reps[v] = q;
     return q;
   }
@@ -314,9 +311,8 @@ FailureOr<QValue> Integerizer::materializeRep(const QValue &q, Value v,
                                               const Target &target,
                                               Operation *user) {
   (void)v;
-  bool sameScale =
-      q.isPerTensor() &&
-      std::fabs(q.scales[0] - target.scale) <= 1e-12 * target.scale;
+  bool sameScale = q.isPerTensor() && std::fabs(q.scales[0] - target.scale) <=
+                                          1e-12 * target.scale;
   if (sameScale && q.zeroPoint == 0 && q.getElementType() == target.type &&
       !target.min && !target.max)
     return q;
@@ -399,8 +395,8 @@ FailureOr<QValue> Integerizer::materializePending(const PendingAdd &add,
   if (failed(lhsDyadic) || failed(rhsDyadic))
     return failure();
   auto op = RequantAddOp::create(
-      builder, loc, RankedTensorType::get(resultShape, target.type),
-      lhs->value, rhs->value, builder.getDenseI32ArrayAttr(lhsDyadic->first),
+      builder, loc, RankedTensorType::get(resultShape, target.type), lhs->value,
+      rhs->value, builder.getDenseI32ArrayAttr(lhsDyadic->first),
       builder.getDenseI32ArrayAttr(lhsDyadic->second),
       builder.getDenseI32ArrayAttr(rhsDyadic->first),
       builder.getDenseI32ArrayAttr(rhsDyadic->second),
@@ -410,8 +406,8 @@ FailureOr<QValue> Integerizer::materializePending(const PendingAdd &add,
   QValue result;
   result.value = op.getResult();
   result.scales = {target.scale};
-  result.bound = rescaleBound(static_cast<int64_t>(std::min(bound, 9e18)), 1.0,
-                              target);
+  result.bound =
+      rescaleBound(static_cast<int64_t>(std::min(bound, 9e18)), 1.0, target);
   return result;
 }
 
@@ -495,8 +491,8 @@ LogicalResult Integerizer::integerizeArguments() {
     }
     set(arg, q);
   }
-  fn.setFunctionType(builder.getFunctionType(
-      argTypes, fn.getFunctionType().getResults()));
+  fn.setFunctionType(
+      builder.getFunctionType(argTypes, fn.getFunctionType().getResults()));
   return success();
 }
 
@@ -539,11 +535,11 @@ LogicalResult Integerizer::integerizeReturn(func::ReturnOp ret) {
       scales.push_back(static_cast<float>(s));
     SmallVector<int64_t> zps(scales.size(), q->zeroPoint);
     operands.push_back(
-        DequantizeOp::create(builder, ret.getLoc(), type, storage,
-                             builder.getDenseF32ArrayAttr(scales),
-                             builder.getDenseI64ArrayAttr(zps),
-                             builder.getI64IntegerAttr(
-                                 q->isPerTensor() ? 0 : q->axis))
+        DequantizeOp::create(
+            builder, ret.getLoc(), type, storage,
+            builder.getDenseF32ArrayAttr(scales),
+            builder.getDenseI64ArrayAttr(zps),
+            builder.getI64IntegerAttr(q->isPerTensor() ? 0 : q->axis))
             .getResult());
     resultTypes.push_back(type);
   }
@@ -563,8 +559,7 @@ LogicalResult Integerizer::integerizeOp(Operation *op) {
     return integerizeNonlinearOp(*this, op);
   if (isShapeOp(op))
     return integerizeShapeOp(*this, op);
-  return op->emitError("no integer lowering for '")
-         << op->getName() << "' yet";
+  return op->emitError("no integer lowering for '") << op->getName() << "' yet";
 }
 
 LogicalResult Integerizer::run() {
@@ -599,8 +594,8 @@ LogicalResult Integerizer::run() {
   for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
     fn.removeArgAttr(i, kRangeAttr);
   // Integer ops that only fed the float graph (and ranges) are gone too.
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(
-           entry.without_terminator())))
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::reverse(entry.without_terminator())))
     if (op.use_empty() && isa<ConstantOp, CastOp>(op))
       op.erase();
   return success();

@@ -134,8 +134,8 @@ public:
                           ArrayRef<double> values);
 
   /// An integer constant tensor.
-  Value makeIntConstant(Location loc, ArrayRef<int64_t> shape,
-                        IntegerType type, ArrayRef<int64_t> values);
+  Value makeIntConstant(Location loc, ArrayRef<int64_t> shape, IntegerType type,
+                        ArrayRef<int64_t> values);
 
   /// Casts an integer tensor to i32 (no-op when it is).
   Value castToI32(Location loc, Value v);

@@ -120,19 +120,19 @@ LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
         quantizeBias(op, *values, scales, biasMax);
     if (failed(q))
       return failure();
-    bias = s.makeIntConstant(op.getLoc(), {weightType.getDimSize(0)}, s.i32,
-                             *q);
+    bias =
+        s.makeIntConstant(op.getLoc(), {weightType.getDimSize(0)}, s.i32, *q);
   }
   int64_t k = weightType.getNumElements() / weightType.getDimSize(0);
   int64_t bound = k * x->bound * 127 + biasMax;
   if (failed(s.checkI32Bound(op, bound, "the convolution accumulator")))
     return failure();
-  auto resultType = RankedTensorType::get(
-      cast<ShapedType>(op.getType()).getShape(), s.i32);
-  auto conv = ConvOp::create(s.builder, op.getLoc(), resultType, x->value,
-                             w->value, bias, op.getStridesAttr(),
-                             op.getPadsAttr(), op.getDilationsAttr(),
-                             op.getGroupAttr());
+  auto resultType =
+      RankedTensorType::get(cast<ShapedType>(op.getType()).getShape(), s.i32);
+  auto conv =
+      ConvOp::create(s.builder, op.getLoc(), resultType, x->value, w->value,
+                     bias, op.getStridesAttr(), op.getPadsAttr(),
+                     op.getDilationsAttr(), op.getGroupAttr());
   QValue result;
   result.value = conv.getResult();
   result.scales = std::move(scales);
@@ -172,11 +172,11 @@ LogicalResult integerizeMatMul(Integerizer &s, MatMulOp op) {
   result.bound = k * lhs->bound * rhsBound;
   if (failed(s.checkI32Bound(op, result.bound, "the matmul accumulator")))
     return failure();
-  result.value = MatMulOp::create(s.builder, op.getLoc(),
-                                  RankedTensorType::get(resultType.getShape(),
-                                                        s.i32),
-                                  lhs->value, rhsValue)
-                     .getResult();
+  result.value =
+      MatMulOp::create(s.builder, op.getLoc(),
+                       RankedTensorType::get(resultType.getShape(), s.i32),
+                       lhs->value, rhsValue)
+          .getResult();
   s.set(op.getResult(), result);
   return success();
 }
@@ -255,8 +255,7 @@ FailureOr<bool> tryBiasAdd(Integerizer &s, Operation *op, Value accValue,
   result.bound = acc->bound + maxAbs;
   if (failed(s.checkI32Bound(op, result.bound, "the biased accumulator")))
     return failure();
-  Value bias =
-      s.makeIntConstant(op->getLoc(), constType.getShape(), s.i32, q);
+  Value bias = s.makeIntConstant(op->getLoc(), constType.getShape(), s.i32, q);
   result.value =
       AddOp::create(s.builder, op->getLoc(), accType, acc->value, bias)
           .getResult();
@@ -264,8 +263,8 @@ FailureOr<bool> tryBiasAdd(Integerizer &s, Operation *op, Value accValue,
   return true;
 }
 
-LogicalResult integerizeAdd(Integerizer &s, Operation *op, Value lhs,
-                            Value rhs, bool subtract) {
+LogicalResult integerizeAdd(Integerizer &s, Operation *op, Value lhs, Value rhs,
+                            bool subtract) {
   FailureOr<bool> done = tryBiasAdd(s, op, lhs, rhs, subtract);
   if (failed(done))
     return failure();
@@ -283,7 +282,8 @@ LogicalResult integerizeAdd(Integerizer &s, Operation *op, Value lhs,
   if (failed(a) || failed(b))
     return failure();
   auto toI32 = [&](QValue q) {
-    if (q.exact && q.getWidth() > 32) // Keeps requant_add's operands <= 32 bits.
+    if (q.exact &&
+        q.getWidth() > 32) // Keeps requant_add's operands <= 32 bits.
       q.value = s.castToI32(op->getLoc(), q.value);
     return q;
   };
@@ -351,11 +351,10 @@ LogicalResult integerizeMul(Integerizer &s, MulOp op) {
     result.bound = x.bound * e.bound;
     if (failed(s.checkI32Bound(op, result.bound, "the product")))
       return failure();
-    result.value =
-        MulOp::create(s.builder, op.getLoc(), resultI32,
-                      s.castToI32(op.getLoc(), a->value),
-                      s.castToI32(op.getLoc(), b->value))
-            .getResult();
+    result.value = MulOp::create(s.builder, op.getLoc(), resultI32,
+                                 s.castToI32(op.getLoc(), a->value),
+                                 s.castToI32(op.getLoc(), b->value))
+                       .getResult();
     s.set(op.getResult(), result);
     return success();
   }
@@ -450,11 +449,10 @@ LogicalResult integerizeReduce(Integerizer &s, ReduceOpTy op, bool mean) {
   result.bound = in->bound * count;
   if (failed(s.checkI32Bound(op, result.bound, "the sum")))
     return failure();
-  result.value =
-      ReduceSumOp::create(s.builder, op.getLoc(),
-                          s.castToI32(op.getLoc(), in->value),
-                          op.getAxesAttr(), op.getKeepdimsAttr())
-          .getResult();
+  result.value = ReduceSumOp::create(s.builder, op.getLoc(),
+                                     s.castToI32(op.getLoc(), in->value),
+                                     op.getAxesAttr(), op.getKeepdimsAttr())
+                     .getResult();
   s.set(op.getResult(), result);
   return success();
 }
@@ -484,13 +482,13 @@ LogicalResult integerizeAvgPool(Integerizer &s, AvgPoolOp op) {
     return failure();
   SmallVector<int64_t> dilations(op.getKernelShape().size(), 1);
   result.value =
-      ConvOp::create(
-          s.builder, op.getLoc(),
-          RankedTensorType::get(cast<ShapedType>(op.getType()).getShape(),
-                                s.i32),
-          x->value, ones, Value(), op.getStridesAttr(), op.getPadsAttr(),
-          s.builder.getDenseI64ArrayAttr(dilations),
-          s.builder.getI64IntegerAttr(channels))
+      ConvOp::create(s.builder, op.getLoc(),
+                     RankedTensorType::get(
+                         cast<ShapedType>(op.getType()).getShape(), s.i32),
+                     x->value, ones, Value(), op.getStridesAttr(),
+                     op.getPadsAttr(),
+                     s.builder.getDenseI64ArrayAttr(dilations),
+                     s.builder.getI64IntegerAttr(channels))
           .getResult();
   s.set(op.getResult(), result);
   return success();
@@ -513,7 +511,5 @@ LogicalResult mlir::qcc::integerizeLinearOp(Integerizer &s, Operation *op) {
       .Case([&](ReduceMeanOp r) { return integerizeReduce(s, r, true); })
       .Case([&](ReduceSumOp r) { return integerizeReduce(s, r, false); })
       .Case([&](AvgPoolOp pool) { return integerizeAvgPool(s, pool); })
-      .Default([](Operation *op) {
-        return op->emitError("not a linear op");
-      });
+      .Default([](Operation *op) { return op->emitError("not a linear op"); });
 }

@@ -103,15 +103,15 @@ LogicalResult integerizeClip(Integerizer &s, ClipOp op) {
     auto lo = static_cast<int64_t>(
         clamp(std::ceil(min->convertToDouble() / q->scales[0])));
     Value c = s.makeIntConstant(loc, {}, type, {lo});
-    x = WhereOp::create(s.builder, loc, LessOp::create(s.builder, loc, x, c),
-                        c, x);
+    x = WhereOp::create(s.builder, loc, LessOp::create(s.builder, loc, x, c), c,
+                        x);
   }
   if (std::optional<APFloat> max = op.getMax()) {
     auto hi = static_cast<int64_t>(
         clamp(std::floor(max->convertToDouble() / q->scales[0])));
     Value c = s.makeIntConstant(loc, {}, type, {hi});
-    x = WhereOp::create(s.builder, loc,
-                        GreaterOp::create(s.builder, loc, x, c), c, x);
+    x = WhereOp::create(s.builder, loc, GreaterOp::create(s.builder, loc, x, c),
+                        c, x);
   }
   result.value = x;
   s.set(op.getResult(), result);
@@ -148,7 +148,8 @@ LogicalResult integerizeLayerNorm(Integerizer &s, LayerNormOp op) {
     return failure();
   // intLayerNormRow's output n has scale sqrt(length) * 2^-30 in units of
   // the standard deviation; y = gamma * n + beta at the output scale.
-  double normScale = std::sqrt(static_cast<double>(length)) * std::ldexp(1, -30);
+  double normScale =
+      std::sqrt(static_cast<double>(length)) * std::ldexp(1, -30);
   SmallVector<int32_t> multipliers, shifts, biases;
   for (int64_t c = 0; c < length; ++c) {
     double ratio = (*gamma)[c] * normScale / out->scale;
@@ -159,8 +160,8 @@ LogicalResult integerizeLayerNorm(Integerizer &s, LayerNormOp op) {
     multipliers.push_back(ratio < 0 ? -d->multiplier : d->multiplier);
     shifts.push_back(d->shift);
     double b = std::nearbyint(beta[c] / out->scale);
-    biases.push_back(static_cast<int32_t>(
-        std::clamp(b, -2147483648.0, 2147483647.0)));
+    biases.push_back(
+        static_cast<int32_t>(std::clamp(b, -2147483648.0, 2147483647.0)));
   }
   // The epsilon in units of the integer variance sum sum((x - mean)^2):
   // eps * length / s^2 (saturated far above any reachable sum).
@@ -274,10 +275,9 @@ LogicalResult integerizeSoftmax(Integerizer &s, SoftmaxOp op) {
     FailureOr<double> inMax = getAbsMax(s, op.getInput(), op);
     if (failed(inMax))
       return failure();
-    q = s.materialize(op.getInput(),
-                      Target{s.i16, *inMax / kInt16Max, std::nullopt,
-                             std::nullopt},
-                      op);
+    q = s.materialize(
+        op.getInput(),
+        Target{s.i16, *inMax / kInt16Max, std::nullopt, std::nullopt}, op);
     if (failed(q))
       return failure();
   }
@@ -314,8 +314,7 @@ LogicalResult integerizeAttention(Integerizer &s, AttentionOp op) {
     return failure();
   Value scores = MatMulOp::create(
       s.builder, loc, RankedTensorType::get(scoresShape, s.i32), q->value, kT);
-  double scale = q->scales[0] * k->scales[0] *
-                 op.getScale().convertToDouble();
+  double scale = q->scales[0] * k->scales[0] * op.getScale().convertToDouble();
   FailureOr<QValue> probs =
       emitIntSoftmax(s, op, scores, scale, scoresBound, op.getKeyMask());
   if (failed(probs))
@@ -363,8 +362,7 @@ LogicalResult integerizeTable(Integerizer &s, Operation *op, Fn f,
 
 } // namespace
 
-LogicalResult mlir::qcc::integerizeNonlinearOp(Integerizer &s,
-                                               Operation *op) {
+LogicalResult mlir::qcc::integerizeNonlinearOp(Integerizer &s, Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](ReluOp relu) { return integerizeRelu(s, relu); })
       .Case([&](ClipOp clip) { return integerizeClip(s, clip); })
@@ -374,15 +372,13 @@ LogicalResult mlir::qcc::integerizeNonlinearOp(Integerizer &s,
       .Case([&](AttentionOp att) { return integerizeAttention(s, att); })
       .Case([&](SigmoidOp sig) {
         return integerizeTable(
-            s, sig, [](double x) { return 1.0 / (1.0 + std::exp(-x)); },
-            s.ui8, 1.0 / 255.0);
+            s, sig, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, s.ui8,
+            1.0 / 255.0);
       })
       .Case([&](TanhOp tanh) {
         return integerizeTable(
-            s, tanh, [](double x) { return std::tanh(x); }, s.i8,
-            1.0 / 127.0);
+            s, tanh, [](double x) { return std::tanh(x); }, s.i8, 1.0 / 127.0);
       })
-      .Default([](Operation *op) {
-        return op->emitError("not a non-linear op");
-      });
+      .Default(
+          [](Operation *op) { return op->emitError("not a non-linear op"); });
 }

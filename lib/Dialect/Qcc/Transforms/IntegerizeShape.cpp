@@ -63,9 +63,9 @@ LogicalResult integerizeMove(Integerizer &s, Operation *op) {
     if (auto f = dyn_cast_or_null<FloatAttr>(pad.getValueAttr()))
       value = f.getValueAsDouble();
     auto [lo, hi] = getTypeRange(q->getElementType());
-    double v = std::clamp<double>(std::nearbyint(value / q->scales[0]),
-                                  static_cast<double>(lo),
-                                  static_cast<double>(hi));
+    double v =
+        std::clamp<double>(std::nearbyint(value / q->scales[0]),
+                           static_cast<double>(lo), static_cast<double>(hi));
     pad.setValueAttr(
         IntegerAttr::get(q->getElementType(), static_cast<int64_t>(v)));
   }
@@ -107,9 +107,9 @@ LogicalResult integerizeConcat(Integerizer &s, ConcatOp op) {
     result.scales = {target->scale};
     result.bound = getTypeMaxMagnitude(target->type);
   }
-  result.value = ConcatOp::create(s.builder, op.getLoc(), values,
-                                  op.getAxisAttr())
-                     .getResult();
+  result.value =
+      ConcatOp::create(s.builder, op.getLoc(), values, op.getAxisAttr())
+          .getResult();
   s.set(op.getResult(), result);
   return success();
 }
@@ -143,10 +143,11 @@ LogicalResult integerizeCast(Integerizer &s, CastOp op) {
   Value in = op.getInput();
   if (auto range = op->getAttrOfType<DenseF64ArrayAttr>("qcc.range");
       range && range.size() == 2) {
-    auto lo = static_cast<int64_t>(std::max(std::floor(range[0]), -2147483648.0));
+    auto lo =
+        static_cast<int64_t>(std::max(std::floor(range[0]), -2147483648.0));
     auto hi = static_cast<int64_t>(std::min(std::ceil(range[1]), 2147483647.0));
-    FailureOr<Value> v = s.emitRequant(op.getLoc(), in, {1.0}, 0, s.i32, 0, 0,
-                                       lo, hi, op);
+    FailureOr<Value> v =
+        s.emitRequant(op.getLoc(), in, {1.0}, 0, s.i32, 0, 0, lo, hi, op);
     if (failed(v))
       return failure();
     result.value = *v;
@@ -174,10 +175,10 @@ LogicalResult integerizeQuantize(Integerizer &s, QuantizeOp op) {
   for (double sc : q->scales)
     ratios.push_back(sc / scale);
   auto outType = cast<RankedTensorType>(op.getType());
-  FailureOr<Value> v = s.emitRequant(
-      op.getLoc(), q->value, ratios, q->axis,
-      cast<IntegerType>(outType.getElementType()), q->zeroPoint,
-      op.getZeroPoints()[0], std::nullopt, std::nullopt, op);
+  FailureOr<Value> v =
+      s.emitRequant(op.getLoc(), q->value, ratios, q->axis,
+                    cast<IntegerType>(outType.getElementType()), q->zeroPoint,
+                    op.getZeroPoints()[0], std::nullopt, std::nullopt, op);
   if (failed(v))
     return failure();
   // Integer consumers (QLinear* lowered to integer ops) read it directly.
