@@ -46,9 +46,24 @@ func.func @dense_relu(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875, 15.87
 // CHECK: %[[A:.*]] = qcc.quantize %arg0 {{.*}} to tensor<4xi8>
 // CHECK: %[[B:.*]] = qcc.quantize %arg1 {{.*}} to tensor<4xi8>
 // CHECK: %[[S:.*]] = qcc.requant_add %[[A]], %[[B]] {lhs_multiplier = array<i32: 1073741824>, lhs_shift = array<i32: 29>, rhs_multiplier = array<i32: 1073741824>, rhs_shift = array<i32: 28>} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
-// CHECK: qcc.dequantize %[[S]] {scales = array<f32: 6.250000e-02>
+// CHECK: %[[R:.*]] = qcc.reshape %[[S]]
+// CHECK: qcc.dequantize %[[R]] {scales = array<f32: 6.250000e-02>
 func.func @residual(%a: tensor<4xf32> {qcc.range = array<f64: -15.875, 15.875>},
                     %b: tensor<4xf32> {qcc.range = array<f64: -31.75, 31.75>}) -> tensor<4xf32> {
+  %s = qcc.add %a, %b {qcc.range = array<f64: -7.9375, 7.9375>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %r = qcc.reshape %s {qcc.range = array<f64: -7.9375, 7.9375>} : tensor<4xf32> -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// A sum returned as a float output is rescaled to 16 bits (scale
+// 7.9375 / 32767), not 8.
+// CHECK-LABEL: func.func @sum_output
+// CHECK: %[[S:.*]] = qcc.requant_add {{.*}} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi16>
+// CHECK: qcc.dequantize %[[S]] {scales = array<f32: 2.4224{{[0-9]+}}E-4>
+func.func @sum_output(%a: tensor<4xf32> {qcc.range = array<f64: -15.875, 15.875>},
+                      %b: tensor<4xf32> {qcc.range = array<f64: -31.75, 31.75>}) -> tensor<4xf32> {
   %s = qcc.add %a, %b {qcc.range = array<f64: -7.9375, 7.9375>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %s : tensor<4xf32>
 }
@@ -61,7 +76,8 @@ func.func @residual(%a: tensor<4xf32> {qcc.range = array<f64: -15.875, 15.875>},
 func.func @difference(%a: tensor<4xf32> {qcc.range = array<f64: -15.875, 15.875>},
                       %b: tensor<4xf32> {qcc.range = array<f64: -31.75, 31.75>}) -> tensor<4xf32> {
   %s = qcc.sub %a, %b {qcc.range = array<f64: -7.9375, 7.9375>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  return %s : tensor<4xf32>
+  %r = qcc.reshape %s {qcc.range = array<f64: -7.9375, 7.9375>} : tensor<4xf32> -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }
 
 // -----

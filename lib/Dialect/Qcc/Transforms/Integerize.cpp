@@ -413,10 +413,10 @@ FailureOr<QValue> Integerizer::materializePending(const PendingAdd &add,
 
 FailureOr<QValue> Integerizer::materialize(Value v, const Target &target,
                                            Operation *user) {
-  if (const PendingAdd *add = getPending(v)) {
-    if (!reps.count(v))
-      return materializePending(*add, target, user);
-  }
+  // A sum is rescaled straight from its branches to each target (an 8-bit
+  // form made for another consumer would lose precision).
+  if (const PendingAdd *add = getPending(v))
+    return materializePending(*add, target, user);
   FailureOr<QValue> q = get(v, user);
   if (failed(q))
     return failure();
@@ -507,9 +507,24 @@ LogicalResult Integerizer::integerizeReturn(func::ReturnOp ret) {
       resultTypes.push_back(type);
       continue;
     }
-    FailureOr<QValue> q = io == IOKind::Float && !getPending(operand)
-                              ? get(operand, ret)
-                              : materialize8(operand, ret);
+    // A float output is dequantized from whatever the producer made (an
+    // int32 accumulator keeps every bit); a pending sum becomes 16 bits.
+    FailureOr<QValue> q;
+    if (io == IOKind::Int) {
+      q = materialize8(operand, ret);
+    } else if (getPending(operand)) {
+      FailureOr<std::pair<double, double>> range = getRange(operand, ret);
+      if (failed(range))
+        return failure();
+      double absMax =
+          std::max(std::fabs(range->first), std::fabs(range->second));
+      q = materialize(operand,
+                      Target{i16, absMax > 0 ? absMax / 32767 : 1.0,
+                             std::nullopt, std::nullopt},
+                      ret);
+    } else {
+      q = get(operand, ret);
+    }
     if (failed(q))
       return failure();
     if (io == IOKind::Int) {
