@@ -65,6 +65,19 @@ int8_fail=$(echo "$int8_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
 int8_pass=${int8_pass:-0}
 int8_fail=${int8_fail:-0}
 
+# Suite 6: QDQ models (test/models/<model>-qdq.onnx, made by make_qdq.py):
+# qcc --interp=int on the model's own scales against ONNX Runtime's QDQ run,
+# and the integer graph keeps the model's weights and scales
+# (test/models/qdq_check.py).
+qdq_out="$BUILD/check-qdq.txt"
+/usr/bin/python3 "$ROOT/test/models/qdq_check.py" --build "$BUILD" | tee "$qdq_out"
+qdq_rc=${PIPESTATUS[0]}
+qdq_line=$(grep -E '^qdq: ' "$qdq_out" | tail -n 1)
+qdq_pass=$(echo "$qdq_line" | sed -nE 's/^qdq: ([0-9]+) passed.*/\1/p')
+qdq_fail=$(echo "$qdq_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+qdq_pass=${qdq_pass:-0}
+qdq_fail=${qdq_fail:-0}
+
 end=$(date +%s)
 echo
 echo "=== qcc test summary ($(( end - start )) s) ==="
@@ -75,12 +88,14 @@ printf '  onnx-backend: %d passed (%d expected failures), %d failed, %d unsuppor
   "$onnx_pass" "$(onnx_count xfailed || echo 0)" "$onnx_fail" "$onnx_skip" "${onnx_mode:-no}"
 printf '  models vs ONNX Runtime: %d passed, %d failed\n' "$models_pass" "$models_fail"
 printf '  int8 accuracy vs float: %d passed, %d failed\n' "$int8_pass" "$int8_fail"
-total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass + int8_pass ))
-total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail + int8_fail ))
+printf '  QDQ models vs ONNX Runtime: %d passed, %d failed\n' "$qdq_pass" "$qdq_fail"
+total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass + int8_pass + qdq_pass ))
+total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail + int8_fail + qdq_fail ))
 if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$onnx_rc" -ne 0 ] && [ "$onnx_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$models_rc" -ne 0 ] && [ "$models_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$int8_rc" -ne 0 ] && [ "$int8_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$qdq_rc" -ne 0 ] && [ "$qdq_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 echo "$total_pass passed, $total_fail failed"
 if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi
