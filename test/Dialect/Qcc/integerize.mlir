@@ -174,3 +174,34 @@ func.func @gelu(%x: tensor<8xf32> {qcc.range = array<f64: -8.0, 8.0>}) -> tensor
   %g = qcc.gelu %x {qcc.range = array<f64: -0.2, 8.0>} : tensor<8xf32>
   return %g : tensor<8xf32>
 }
+
+// -----
+
+// A Gemm with transB = 1 in a QDQ model: transpose(dequantize(W)) is still a
+// weight (the transposed integers, the per-axis scales' axis permuted), and
+// an int32 bias given by the model (dequantize of an i32 constant) is added
+// at the accumulator scale; constants left unused are removed. The output
+// quantize at the model's scale 0.25 is reused as is, no identity rescale.
+// CHECK-LABEL: func.func @qdq_gemm
+// CHECK-DAG: %[[W:.*]] = qcc.constant dense<{{\[}}[1, 3], [2, 4]]> : tensor<2x2xi8>
+// CHECK-DAG: %[[X:.*]] = qcc.quantize %arg0 {scales = array<f32: 5.000000e-01>
+// CHECK: %[[MM:.*]] = qcc.matmul %[[X]], %[[W]] : (tensor<2x2xi8>, tensor<2x2xi8>) -> tensor<2x2xi32>
+// CHECK: %[[B:.*]] = qcc.constant dense<[16, -8]> : tensor<2xi32>
+// CHECK: %[[ACC:.*]] = qcc.add %[[MM]], %[[B]]
+// CHECK: %[[R:.*]] = qcc.requant %[[ACC]] {axis = 1 : i64, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: 32, 31>} : tensor<2x2xi32> to tensor<2x2xi8>
+// CHECK-NEXT: qcc.dequantize %[[R]]
+// CHECK-NOT: qcc.transpose
+func.func @qdq_gemm(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %xq = qcc.quantize %x {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<2x2xf32> to tensor<2x2xi8>
+  %xd = qcc.dequantize %xq {scales = array<f32: 0.5>, zero_points = array<i64: 0>} : tensor<2x2xi8> to tensor<2x2xf32>
+  %wq = qcc.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %w = qcc.dequantize %wq {axis = 0 : i64, scales = array<f32: 0.125, 0.25>, zero_points = array<i64: 0, 0>} : tensor<2x2xi8> to tensor<2x2xf32>
+  %wt = qcc.transpose %w {permutation = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %bq = qcc.constant dense<[16, -8]> : tensor<2xi32>
+  %b = qcc.dequantize %bq {axis = 0 : i64, scales = array<f32: 0.0625, 0.125>, zero_points = array<i64: 0, 0>} : tensor<2xi32> to tensor<2xf32>
+  %m = qcc.matmul %xd, %wt : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  %a = qcc.add %m, %b : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  %q = qcc.quantize %a {scales = array<f32: 0.25>, zero_points = array<i64: 0>} : tensor<2x2xf32> to tensor<2x2xi8>
+  %d = qcc.dequantize %q {scales = array<f32: 0.25>, zero_points = array<i64: 0>} : tensor<2x2xi8> to tensor<2x2xf32>
+  return %d : tensor<2x2xf32>
+}

@@ -73,8 +73,29 @@ Integerizer::Integerizer(func::FuncOp fn, IOKind io)
 // Ranges and targets
 //===----------------------------------------------------------------------===//
 
-FailureOr<std::pair<double, double>> Integerizer::getRange(Value v,
-                                                           Operation *user) {
+/// The per-tensor scale, zero point and storage type a QDQ model gives `v`:
+/// from the dequantize that defines it or the quantize that is its only
+/// user.
+static std::optional<std::tuple<double, int64_t, IntegerType>>
+getQDQParams(Value v) {
+  auto fromOp = [](ArrayRef<float> scales, ArrayRef<int64_t> zps, Type storage)
+      -> std::optional<std::tuple<double, int64_t, IntegerType>> {
+    if (scales.size() != 1)
+      return std::nullopt;
+    return std::make_tuple(static_cast<double>(scales[0]), zps[0],
+                           cast<IntegerType>(storage));
+  };
+  if (auto dq = v.getDefiningOp<DequantizeOp>())
+    return fromOp(dq.getScales(), dq.getZeroPoints(),
+                  cast<ShapedType>(dq.getInput().getType()).getElementType());
+  if (v.hasOneUse())
+    if (auto q = dyn_cast<QuantizeOp>(*v.getUsers().begin()))
+      return fromOp(q.getScales(), q.getZeroPoints(),
+                    cast<ShapedType>(q.getType()).getElementType());
+  return std::nullopt;
+}
+
+std::optional<std::pair<double, double>> Integerizer::lookupRange(Value v) {
   DenseF64ArrayAttr range;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner()->isEntryBlock() &&
@@ -87,17 +108,19 @@ FailureOr<std::pair<double, double>> Integerizer::getRange(Value v,
   if (range && range.size() == 2 && std::isfinite(range[0]) &&
       std::isfinite(range[1]) && range[0] <= range[1])
     return std::make_pair(range[0], range[1]);
-  // A QDQ model gives the range of a value quantized right after.
-  if (v.hasOneUse())
-    if (auto q = dyn_cast<QuantizeOp>(*v.getUsers().begin()))
-      if (q.getScales().size() == 1) {
-        auto type =
-            cast<IntegerType>(cast<ShapedType>(q.getType()).getElementType());
-        auto [qmin, qmax] = getTypeRange(type);
-        double s = q.getScales()[0];
-        int64_t zp = q.getZeroPoints()[0];
-        return std::make_pair((qmin - zp) * s, (qmax - zp) * s);
-      }
+  // A QDQ model gives the range of the values it quantizes.
+  if (auto qdq = getQDQParams(v)) {
+    auto [s, zp, type] = *qdq;
+    auto [qmin, qmax] = getTypeRange(type);
+    return std::make_pair((qmin - zp) * s, (qmax - zp) * s);
+  }
+  return std::nullopt;
+}
+
+FailureOr<std::pair<double, double>> Integerizer::getRange(Value v,
+                                                           Operation *user) {
+  if (std::optional<std::pair<double, double>> range = lookupRange(v))
+    return *range;
   InFlightDiagnostic diag =
       user->emitError("no calibrated range for operand value ");
   if (auto arg = dyn_cast<BlockArgument>(v))
@@ -110,6 +133,13 @@ FailureOr<std::pair<double, double>> Integerizer::getRange(Value v,
 }
 
 FailureOr<Target> Integerizer::get8BitTarget(Value v, Operation *user) {
+  // A QDQ model's own 8-bit scale, exactly (its range [-128 s, 127 s] would
+  // give 128/127 s).
+  if (auto qdq = getQDQParams(v)) {
+    auto [scale, zp, type] = *qdq;
+    if (zp == 0 && type.getWidth() == 8)
+      return Target{type, scale, std::nullopt, std::nullopt};
+  }
   FailureOr<std::pair<double, double>> range = getRange(v, user);
   if (failed(range))
     return failure();
@@ -577,7 +607,39 @@ LogicalResult Integerizer::integerizeOp(Operation *op) {
   return op->emitError("no integer lowering for '") << op->getName() << "' yet";
 }
 
+void Integerizer::sinkTransposesIntoDequantize() {
+  // transpose(dequantize(c)) with a constant c (a QDQ weight of a Gemm with
+  // transB = 1) becomes dequantize(c'), c' the transposed integers and the
+  // per-axis scales' axis permuted, so the weight stays a weight.
+  SmallVector<TransposeOp> transposes(
+      fn.getBody().front().getOps<TransposeOp>());
+  for (TransposeOp t : transposes) {
+    auto dq = t.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || !dq.getInput().getDefiningOp<ConstantOp>())
+      continue;
+    builder.setInsertionPoint(t);
+    ArrayRef<int64_t> perm = t.getPermutation();
+    Value ints = builder.createOrFold<TransposeOp>(t.getLoc(), dq.getInput(),
+                                                   t.getPermutationAttr());
+    if (!ints.getDefiningOp<ConstantOp>())
+      continue;
+    int64_t axis = dq.getAxis();
+    for (auto [i, p] : llvm::enumerate(perm))
+      if (p == static_cast<int64_t>(dq.getAxis()))
+        axis = i;
+    auto newDq = DequantizeOp::create(
+        builder, t.getLoc(), t.getType(), ints, dq.getScalesAttr(),
+        dq.getZeroPointsAttr(), builder.getI64IntegerAttr(axis));
+    t.getResult().replaceAllUsesWith(newDq.getResult());
+    t.erase();
+    if (dq->use_empty())
+      dq.erase();
+  }
+}
+
 LogicalResult Integerizer::run() {
+  // First, as it erases ops.
+  sinkTransposesIntoDequantize();
   Block &entry = fn.getBody().front();
   SmallVector<Operation *> floatOps;
   bool unsupported = false;
@@ -609,10 +671,15 @@ LogicalResult Integerizer::run() {
   for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
     fn.removeArgAttr(i, kRangeAttr);
   // Integer ops that only fed the float graph (and ranges) are gone too.
-  for (Operation &op :
-       llvm::make_early_inc_range(llvm::reverse(entry.without_terminator())))
-    if (op.use_empty() && isa<ConstantOp, CastOp>(op))
-      op.erase();
+  SmallVector<Operation *> dead;
+  do {
+    dead.clear();
+    for (Operation &op : entry.without_terminator())
+      if (op.use_empty() && isa<ConstantOp, CastOp, TransposeOp>(op))
+        dead.push_back(&op);
+    for (Operation *op : dead)
+      op->erase();
+  } while (!dead.empty());
   return success();
 }
 

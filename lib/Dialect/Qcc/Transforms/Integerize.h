@@ -100,6 +100,8 @@ public:
   /// The calibrated (or QDQ-given) range of float value `v`; emits an error
   /// at `user` and fails when there is none.
   FailureOr<std::pair<double, double>> getRange(Value v, Operation *user);
+  /// Same without a diagnostic.
+  std::optional<std::pair<double, double>> lookupRange(Value v);
 
   /// The 8-bit target for `v`: ui8 when its range is non-negative, i8
   /// otherwise, scale from the range.
@@ -146,6 +148,7 @@ public:
   IntegerType i8, ui8, i16, i32;
 
 private:
+  void sinkTransposesIntoDequantize();
   LogicalResult integerizeArguments();
   LogicalResult integerizeOp(Operation *op);
   LogicalResult integerizeReturn(func::ReturnOp ret);

@@ -141,11 +141,12 @@ LogicalResult integerizeCast(Integerizer &s, CastOp op) {
   result.exact = true;
   result.scales = {1.0};
   Value in = op.getInput();
-  if (auto range = op->getAttrOfType<DenseF64ArrayAttr>("qcc.range");
-      range && range.size() == 2) {
+  if (std::optional<std::pair<double, double>> range =
+          s.lookupRange(op.getResult())) {
     auto lo =
-        static_cast<int64_t>(std::max(std::floor(range[0]), -2147483648.0));
-    auto hi = static_cast<int64_t>(std::min(std::ceil(range[1]), 2147483647.0));
+        static_cast<int64_t>(std::max(std::floor(range->first), -2147483648.0));
+    auto hi =
+        static_cast<int64_t>(std::min(std::ceil(range->second), 2147483647.0));
     FailureOr<Value> v =
         s.emitRequant(op.getLoc(), in, {1.0}, 0, s.i32, 0, 0, lo, hi, op);
     if (failed(v))
@@ -171,10 +172,17 @@ LogicalResult integerizeQuantize(Integerizer &s, QuantizeOp op) {
   if (failed(q))
     return failure();
   double scale = op.getScales()[0];
+  auto outType = cast<RankedTensorType>(op.getType());
+  // Already in the model's format (a QDQ scale the producer used): no op.
+  if (q->isPerTensor() && q->value.getType() == outType &&
+      q->zeroPoint == op.getZeroPoints()[0] &&
+      std::fabs(q->scales[0] - scale) <= 1e-12 * scale) {
+    op.getResult().replaceAllUsesWith(q->value);
+    return success();
+  }
   SmallVector<double> ratios;
   for (double sc : q->scales)
     ratios.push_back(sc / scale);
-  auto outType = cast<RankedTensorType>(op.getType());
   FailureOr<Value> v =
       s.emitRequant(op.getLoc(), q->value, ratios, q->axis,
                     cast<IntegerType>(outType.getElementType()), q->zeroPoint,
