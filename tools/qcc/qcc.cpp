@@ -17,6 +17,7 @@
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Pipelines/Quantize.h"
 #include "qcc/Support/ShapeSpec.h"
+#include "qcc/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -25,7 +26,11 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -112,6 +117,11 @@ cl::opt<std::string> softmax("softmax", cl::desc("Softmax algorithm"),
 cl::opt<std::string> report("report", cl::desc("Write a report"),
                             cl::value_desc("FILE.json|FILE.html"),
                             cl::cat(qccCategory));
+cl::opt<std::string> mcpu("mcpu",
+                          cl::desc("CPU of the generated code: an LLVM CPU "
+                                   "name, or native"),
+                          cl::value_desc("cpu"), cl::init("x86-64-v2"),
+                          cl::cat(qccCategory));
 cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
                        cl::init('2'), cl::value_desc("N"),
                        cl::cat(qccCategory));
@@ -186,12 +196,17 @@ LogicalResult rejectPendingOptions() {
     fail("--target=cuda is not supported yet: this qcc has no CUDA backend");
     ok = false;
   }
-  if (emitKind != EmitKind::Mlir) {
-    fail("--emit=" +
-         emitKind.getParser().getOption(
-             static_cast<unsigned>(emitKind.getValue())) +
-         " is not supported yet: this qcc has no code generator (use "
-         "--emit=mlir)");
+  if (emitKind == EmitKind::Ptx) {
+    fail("--emit=ptx is not supported yet: this qcc has no CUDA backend");
+    ok = false;
+  } else if (emitKind != EmitKind::Mlir && precision != Precision::Int8) {
+    fail("the CPU backend compiles integer graphs: --emit=lib/obj/llvm need "
+         "--precision=int8 (the default)");
+    ok = false;
+  }
+  if (emitKind == EmitKind::Lib && outputFile == "-") {
+    fail("--emit=lib writes a shared library and its header: give -o "
+         "libNAME.so");
     ok = false;
   }
   if (optLevel < '0' || optLevel > '3') {
@@ -259,6 +274,71 @@ void printIntegerInterface(ModuleOp module) {
   }
 }
 
+/// The C identifier prefix of a library's functions: libNAME.so -> NAME.
+std::string getLibraryPrefix(StringRef path) {
+  StringRef stem = llvm::sys::path::stem(path);
+  stem.consume_front("lib");
+  std::string prefix;
+  for (char c : stem)
+    prefix.push_back(llvm::isAlnum(c) ? c : '_');
+  if (prefix.empty() || llvm::isDigit(prefix.front()))
+    prefix.insert(0, "model_");
+  return prefix;
+}
+
+/// --emit=llvm|obj|lib: the CPU backend.
+bool emitCode(ModuleOp module) {
+  qcc::CPUTargetOptions options;
+  options.cpu = mcpu;
+  options.prefix = emitKind == EmitKind::Lib ? getLibraryPrefix(outputFile)
+                                             : std::string("model");
+  FailureOr<OwningOpRef<ModuleOp>> lowered =
+      qcc::lowerToRuntimeCalls(module, options);
+  if (failed(lowered))
+    return false;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> ir =
+      qcc::translateToLLVMIR(**lowered, llvmContext);
+  if (!ir) {
+    fail("translation to LLVM IR failed");
+    return false;
+  }
+  std::string error;
+  if (emitKind == EmitKind::Llvm) {
+    std::unique_ptr<llvm::ToolOutputFile> output =
+        openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error), false;
+    ir->print(output->os(), nullptr);
+    output->keep();
+    return true;
+  }
+  if (emitKind == EmitKind::Obj) {
+    if (failed(qcc::emitObjectFile(*ir, options, outputFile, error)))
+      return fail(error), false;
+    return true;
+  }
+  SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("qcc-model", "o", object))
+    return fail("cannot create a temporary object file: " + ec.message()),
+           false;
+  bool ok = succeeded(qcc::emitObjectFile(*ir, options, object, error)) &&
+            succeeded(qcc::linkSharedLibrary(object, outputFile, error));
+  llvm::sys::fs::remove(object);
+  if (!ok)
+    return fail(error), false;
+  SmallString<256> header(llvm::sys::path::parent_path(outputFile));
+  llvm::sys::path::append(header, options.prefix + ".h");
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(header, &error);
+  if (!out)
+    return fail(error), false;
+  out->os() << qcc::generateHeader(module, options);
+  out->keep();
+  llvm::errs() << "qcc: wrote " << outputFile << " and " << header << "\n";
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -311,12 +391,15 @@ int main(int argc, char **argv) {
       printIntegerInterface(*module);
   }
 
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-  module->print(output->os());
-  output->keep();
-  return 0;
+  if (emitKind == EmitKind::Mlir) {
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> output =
+        openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error);
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  return emitCode(*module) ? 0 : 1;
 }
