@@ -1,0 +1,161 @@
+//===- Boundary.cpp - quantize and dequantize -------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The only kernels with float arithmetic, exactly as the interpreter
+// computes them (lib/Interpreter/Kernels/Conversion.cpp):
+//   quantize:   q = clamp(nearbyint(x / scale) + zero_point, qmin, qmax),
+//               the division and rounding (half to even) in f32, the sum and
+//               clamp in f64; NaN quantizes to the zero point (clamped).
+//   dequantize: x = f32(q - zero_point) * scale, the difference in i64.
+// attrs: axis, [n] zero_points, n scales (f32 bit patterns in the low 32
+// bits). n == 1 is per tensor; otherwise one entry per index of `axis`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <math.h>
+#include <string.h>
+#include <type_traits>
+
+using namespace qcc_rt;
+
+namespace {
+
+struct QuantParams {
+  int64_t count = 0;
+  const int64_t *zeroPoints = nullptr;
+  const int64_t *scaleBits = nullptr;
+  // Elements are [outer][channels][inner].
+  int64_t channels = 1, inner = 1;
+
+  float getScale(int64_t c) const {
+    uint32_t bits = static_cast<uint32_t>(scaleBits[c]);
+    float f;
+    memcpy(&f, &bits, sizeof(f));
+    return f;
+  }
+};
+
+int32_t parseQuant(const char *name, qcc_rt_context *ctx,
+                   const qcc_rt_tensor &in, const int64_t *attrs,
+                   QuantParams *p) {
+  if (!attrs)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: no attrs", name);
+  int64_t axis = attrs[0];
+  p->count = attrs[1];
+  p->zeroPoints = attrs + 2;
+  p->scaleBits = attrs + 2 + p->count;
+  if (p->count < 1)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: %lld parameters",
+                            name, (long long)p->count);
+  if (p->count == 1) {
+    p->inner = getNumElements(in);
+    return QCC_OK;
+  }
+  if (axis < 0 || axis >= in.rank || in.shape[axis] != p->count)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "%s: %lld parameters for axis %lld of a rank-%lld "
+                            "tensor",
+                            name, (long long)p->count, (long long)axis,
+                            (long long)in.rank);
+  p->channels = p->count;
+  p->inner = getNumElements(in.shape + axis + 1, in.rank - axis - 1);
+  return QCC_OK;
+}
+
+/// Runs body(channel, begin, end) over each [outer][channel] run of `inner`
+/// elements, in parallel.
+template <typename F>
+void forEachChannelRun(qcc_rt_context *ctx, const QuantParams &p,
+                       int64_t total, F body) {
+  if (p.inner == 0)
+    return;
+  int64_t runs = total / p.inner;
+  parallelFor(ctx, runs, grainFor(p.inner), [&](int64_t r0, int64_t r1) {
+    for (int64_t run = r0; run < r1; ++run)
+      body(run % p.channels, run * p.inner, (run + 1) * p.inner);
+  });
+}
+
+} // namespace
+
+extern "C" {
+
+QCC_RT_DEFINE_KERNEL(quantize) {
+  const char *name = "quantize";
+  if (int32_t s = checkNumInputs(ctx, name, num_inputs, 1, 1))
+    return s;
+  if (int32_t s = checkTensors(ctx, name, inputs, num_inputs, output))
+    return s;
+  if (inputs[0].dtype != QCC_F32)
+    return unsupportedDtype(ctx, name, inputs[0].dtype);
+  QuantParams p;
+  if (int32_t s = parseQuant(name, ctx, inputs[0], attrs, &p))
+    return s;
+  const float *src = static_cast<const float *>(inputs[0].data);
+  int64_t total = getNumElements(*output);
+  int32_t status = QCC_OK;
+  bool ok = dispatchInt(output->dtype, [&](auto tag) {
+    using Q = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<Q, bool> || std::is_same_v<Q, int64_t>) {
+      status = unsupportedDtype(ctx, name, output->dtype);
+    } else {
+      int64_t ilo, ihi;
+      getRange(output->dtype, &ilo, &ihi);
+      double lo = static_cast<double>(ilo), hi = static_cast<double>(ihi);
+      Q *dst = static_cast<Q *>(output->data);
+      forEachChannelRun(
+          ctx, p, total, [&](int64_t channel, int64_t begin, int64_t end) {
+            float scale = p.getScale(channel);
+            double zeroPoint = static_cast<double>(p.zeroPoints[channel]);
+            for (int64_t i = begin; i < end; ++i) {
+              float rounded = nearbyintf(src[i] / scale);
+              double value =
+                  isnan(rounded) ? zeroPoint : double(rounded) + zeroPoint;
+              value = value < lo ? lo : value > hi ? hi : value;
+              dst[i] = static_cast<Q>(value);
+            }
+          });
+    }
+  });
+  return ok ? status : unsupportedDtype(ctx, name, output->dtype);
+}
+
+QCC_RT_DEFINE_KERNEL(dequantize) {
+  const char *name = "dequantize";
+  if (int32_t s = checkNumInputs(ctx, name, num_inputs, 1, 1))
+    return s;
+  if (int32_t s = checkTensors(ctx, name, inputs, num_inputs, output))
+    return s;
+  if (output->dtype != QCC_F32)
+    return unsupportedDtype(ctx, name, output->dtype);
+  QuantParams p;
+  if (int32_t s = parseQuant(name, ctx, inputs[0], attrs, &p))
+    return s;
+  float *dst = static_cast<float *>(output->data);
+  int64_t total = getNumElements(*output);
+  int32_t status = QCC_OK;
+  bool ok = dispatchInt(inputs[0].dtype, [&](auto tag) {
+    using Q = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<Q, bool> || std::is_same_v<Q, int64_t>) {
+      status = unsupportedDtype(ctx, name, inputs[0].dtype);
+    } else {
+      const Q *src = static_cast<const Q *>(inputs[0].data);
+      forEachChannelRun(
+          ctx, p, total, [&](int64_t channel, int64_t begin, int64_t end) {
+            float scale = p.getScale(channel);
+            int64_t zeroPoint = p.zeroPoints[channel];
+            for (int64_t i = begin; i < end; ++i)
+              dst[i] =
+                  static_cast<float>(int64_t(src[i]) - zeroPoint) * scale;
+          });
+    }
+  });
+  return ok ? status : unsupportedDtype(ctx, name, inputs[0].dtype);
+}
+
+} // extern "C"

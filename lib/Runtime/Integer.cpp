@@ -1,0 +1,397 @@
+//===- Integer.cpp - the integer-only ops -----------------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// requant, requant_add, int_softmax, int_gelu, int_layer_norm and lookup,
+// calling the same qcc/Quant/IntegerMath.h functions as the interpreter
+// (lib/Interpreter/Kernels/Integer.cpp), so the results are bit-identical
+// by construction. Elements are widened to int64 in blocks, computed,
+// clamped to the result's range and narrowed. Attr layouts are in
+// RuntimeABI.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include "qcc/Quant/IntegerMath.h"
+
+#include <stdlib.h>
+
+using namespace qcc_rt;
+using mlir::qcc::applyDyadic;
+using mlir::qcc::Dyadic;
+
+namespace {
+
+/// Elements widened at a time.
+constexpr int64_t kBlock = 1024;
+
+/// Per-tensor or per-axis dyadic parameters over a tensor shape: the
+/// parameter of flat element i is (i / inner) % channels.
+struct DyadicParams {
+  const int64_t *multipliers = nullptr, *shifts = nullptr;
+  int64_t inner = 1, channels = 1;
+
+  Dyadic get(int64_t i) const {
+    int64_t c = channels == 1 ? 0 : (i / inner) % channels;
+    return Dyadic{static_cast<int32_t>(multipliers[c]),
+                  static_cast<int32_t>(shifts[c])};
+  }
+};
+
+/// Reads "[n] multipliers, n shifts" at attrs[*pos] for a tensor `t` and
+/// `axis`; advances *pos.
+int32_t parseDyadics(qcc_rt_context *ctx, const char *name,
+                     const qcc_rt_tensor &t, int64_t axis, const int64_t *attrs,
+                     int64_t *pos, DyadicParams *p) {
+  int64_t n = attrs[(*pos)++];
+  p->multipliers = attrs + *pos;
+  p->shifts = attrs + *pos + n;
+  *pos += 2 * n;
+  if (n < 1)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: %lld multipliers",
+                            name, (long long)n);
+  if (n > 1) {
+    if (axis < 0 || axis >= t.rank || t.shape[axis] != n)
+      return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                              "%s: %lld multipliers for axis %lld", name,
+                              (long long)n, (long long)axis);
+    p->channels = n;
+    p->inner = getNumElements(t.shape + axis + 1, t.rank - axis - 1);
+  }
+  return QCC_OK;
+}
+
+/// Runs body(begin, n) over blocks of at most kBlock elements, in parallel.
+template <typename F> void forEachBlock(qcc_rt_context *ctx, int64_t size, F body) {
+  int64_t blocks = (size + kBlock - 1) / kBlock;
+  parallelFor(ctx, blocks, grainFor(kBlock), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      int64_t begin = b * kBlock;
+      body(begin, size - begin < kBlock ? size - begin : kBlock);
+    }
+  });
+}
+
+int64_t saturate64(__int128 v) { return clampTo(v, INT64_MIN, INT64_MAX); }
+
+/// Common prologue: counts, tensors, integer dtypes (8/16/32-bit results).
+int32_t checkIntOp(qcc_rt_context *ctx, const char *name,
+                   const qcc_rt_tensor *inputs, int64_t numInputs,
+                   const qcc_rt_tensor *output, int64_t lo, int64_t hi,
+                   const int64_t *attrs) {
+  if (int32_t s = checkNumInputs(ctx, name, numInputs, lo, hi))
+    return s;
+  if (int32_t s = checkTensors(ctx, name, inputs, numInputs, output))
+    return s;
+  if (!attrs)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: no attrs", name);
+  int64_t t = output->dtype;
+  if (t != QCC_I8 && t != QCC_U8 && t != QCC_I16 && t != QCC_I32)
+    return unsupportedDtype(ctx, name, t);
+  for (int64_t i = 0; i < numInputs; ++i)
+    if (!isIntegerDtype(inputs[i].dtype))
+      return unsupportedDtype(ctx, name, inputs[i].dtype);
+  return QCC_OK;
+}
+
+/// Scratch memory of `bytes`, freed at scope exit.
+struct Scratch {
+  void *data;
+  explicit Scratch(size_t bytes) : data(malloc(bytes ? bytes : 1)) {}
+  ~Scratch() { free(data); }
+  Scratch(const Scratch &) = delete;
+  Scratch &operator=(const Scratch &) = delete;
+};
+
+} // namespace
+
+extern "C" {
+
+//===----------------------------------------------------------------------===//
+// requant, requant_add
+//===----------------------------------------------------------------------===//
+
+QCC_RT_DEFINE_KERNEL(requant) {
+  const char *name = "requant";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 1, 1, attrs))
+    return s;
+  const qcc_rt_tensor &in = inputs[0];
+  int64_t axis = attrs[0], inZp = attrs[1], outZp = attrs[2];
+  int64_t lo, hi;
+  getRange(output->dtype, &lo, &hi);
+  lo = attrs[3] > lo ? attrs[3] : lo;
+  hi = attrs[4] < hi ? attrs[4] : hi;
+  int64_t pos = 5;
+  DyadicParams params;
+  if (int32_t s = parseDyadics(ctx, name, in, axis, attrs, &pos, &params))
+    return s;
+  qcc_rt_tensor out = *output;
+  forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+    int64_t x[kBlock];
+    loadInt64(in, begin, n, x);
+    for (int64_t i = 0; i < n; ++i) {
+      // Saturating int64 steps (only an i64 input can reach the ends).
+      int64_t d = saturate64(static_cast<__int128>(x[i]) - inZp);
+      int64_t v = applyDyadic(d, params.get(begin + i));
+      x[i] = clampTo(static_cast<__int128>(v) + outZp, lo, hi);
+    }
+    storeInt64(out, begin, n, x);
+  });
+  return QCC_OK;
+}
+
+QCC_RT_DEFINE_KERNEL(requant_add) {
+  const char *name = "requant_add";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 2, 2, attrs))
+    return s;
+  const qcc_rt_tensor &lhs = inputs[0], &rhs = inputs[1];
+  int64_t axis = attrs[0];
+  int64_t lo, hi;
+  getRange(output->dtype, &lo, &hi);
+  lo = attrs[1] > lo ? attrs[1] : lo;
+  hi = attrs[2] < hi ? attrs[2] : hi;
+  int64_t pos = 3;
+  DyadicParams lp, rp;
+  if (int32_t s = parseDyadics(ctx, name, lhs, axis, attrs, &pos, &lp))
+    return s;
+  if (int32_t s = parseDyadics(ctx, name, rhs, axis, attrs, &pos, &rp))
+    return s;
+  qcc_rt_tensor out = *output;
+  forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+    int64_t a[kBlock], b[kBlock];
+    loadInt64(lhs, begin, n, a);
+    loadInt64(rhs, begin, n, b);
+    for (int64_t i = 0; i < n; ++i) {
+      __int128 sum =
+          static_cast<__int128>(applyDyadic(a[i], lp.get(begin + i))) +
+          applyDyadic(b[i], rp.get(begin + i));
+      a[i] = clampTo(sum, lo, hi);
+    }
+    storeInt64(out, begin, n, a);
+  });
+  return QCC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// int_softmax
+//===----------------------------------------------------------------------===//
+
+QCC_RT_DEFINE_KERNEL(int_softmax) {
+  const char *name = "int_softmax";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 1, 2, attrs))
+    return s;
+  if (output->dtype != QCC_U8)
+    return unsupportedDtype(ctx, name, output->dtype);
+  const qcc_rt_tensor &in = inputs[0];
+  const qcc_rt_tensor *mask = num_inputs > 1 ? &inputs[1] : nullptr;
+  mlir::qcc::IntSoftmaxParams params;
+  params.inputBits = static_cast<int32_t>(attrs[0]);
+  params.toExpScale = {static_cast<int32_t>(attrs[1]),
+                       static_cast<int32_t>(attrs[2])};
+  params.polyB = attrs[3];
+  params.polyC = attrs[4];
+  params.toE16 = {static_cast<int32_t>(attrs[5]),
+                  static_cast<int32_t>(attrs[6])};
+  int64_t total = getNumElements(in);
+  if (total == 0)
+    return QCC_OK;
+  if (in.rank < 1)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: rank 0 input", name);
+  int64_t length = in.shape[in.rank - 1];
+  int64_t rows = total / length;
+  int64_t rowsPerBatch = rows;
+  if (mask) {
+    if (mask->dtype != QCC_F32 && !isIntegerDtype(mask->dtype))
+      return unsupportedDtype(ctx, name, mask->dtype);
+    if (getNumElements(*mask) != in.shape[0] * length)
+      return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                              "%s: key_mask of %lld elements, expected %lld",
+                              name, (long long)getNumElements(*mask),
+                              (long long)(in.shape[0] * length));
+    rowsPerBatch = rows / in.shape[0];
+  }
+  // The input_bits promise holds by type unless fewer bits than the element
+  // type's are declared.
+  int32_t width = static_cast<int32_t>(getElementSize(in.dtype) * 8);
+  bool checkSpread = params.inputBits < width;
+  int64_t badRow = rows;
+  uint8_t *dst = static_cast<uint8_t *>(output->data);
+  size_t rowBytes = static_cast<size_t>(length) * (sizeof(int32_t) + 1);
+  bool outOfMemory = false;
+  parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
+    Scratch scratch(rowBytes);
+    if (!scratch.data) {
+      __atomic_store_n(&outOfMemory, true, __ATOMIC_RELAXED);
+      return;
+    }
+    int32_t *row = static_cast<int32_t *>(scratch.data);
+    auto *keep = reinterpret_cast<uint8_t *>(row + length);
+    for (int64_t r = r0; r < r1; ++r) {
+      loadInt32(in, r * length, length, row);
+      if (mask) {
+        int64_t base = (r / rowsPerBatch) * length;
+        if (mask->dtype == QCC_F32) {
+          const float *m = static_cast<const float *>(mask->data) + base;
+          for (int64_t j = 0; j < length; ++j)
+            keep[j] = m[j] != 0;
+        } else {
+          dispatchInt(mask->dtype, [&](auto tag) {
+            using M = typename decltype(tag)::type;
+            const M *m = static_cast<const M *>(mask->data) + base;
+            for (int64_t j = 0; j < length; ++j)
+              keep[j] = m[j] != 0;
+          });
+        }
+      }
+      const uint8_t *kept = mask ? keep : nullptr;
+      if (checkSpread &&
+          !mlir::qcc::rowSpreadFits(row, kept, length, params.inputBits)) {
+        int64_t first = __atomic_load_n(&badRow, __ATOMIC_RELAXED);
+        while (r < first &&
+               !__atomic_compare_exchange_n(&badRow, &first, r, true,
+                                            __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED)) {
+        }
+      }
+      mlir::qcc::intSoftmaxRow(row, kept, length, params, dst + r * length);
+    }
+  });
+  if (outOfMemory)
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                            "%s: out of memory", name);
+  if (badRow < rows)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "int_softmax row %lld: the kept scores differ by "
+                            "2^%d or more, beyond input_bits = %d",
+                            (long long)badRow, params.inputBits,
+                            params.inputBits);
+  return QCC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// int_gelu
+//===----------------------------------------------------------------------===//
+
+QCC_RT_DEFINE_KERNEL(int_gelu) {
+  const char *name = "int_gelu";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 1, 1, attrs))
+    return s;
+  mlir::qcc::IGeluParams params;
+  params.clip = attrs[0];
+  params.one = attrs[1];
+  params.erfShift = static_cast<int32_t>(attrs[2]);
+  Dyadic rescale{static_cast<int32_t>(attrs[3]),
+                 static_cast<int32_t>(attrs[4])};
+  int64_t lo, hi;
+  getRange(output->dtype, &lo, &hi);
+  const qcc_rt_tensor &in = inputs[0];
+  qcc_rt_tensor out = *output;
+  forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+    int32_t x[kBlock];
+    int64_t y[kBlock];
+    loadInt32(in, begin, n, x);
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = clampTo(applyDyadic(mlir::qcc::iGelu(x[i], params), rescale), lo,
+                     hi);
+    storeInt64(out, begin, n, y);
+  });
+  return QCC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// int_layer_norm
+//===----------------------------------------------------------------------===//
+
+QCC_RT_DEFINE_KERNEL(int_layer_norm) {
+  const char *name = "int_layer_norm";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 1, 1, attrs))
+    return s;
+  const qcc_rt_tensor &in = inputs[0];
+  int varShift = static_cast<int>(attrs[0]);
+  uint64_t varOffset = static_cast<uint64_t>(attrs[1]);
+  int64_t n = attrs[2];
+  const int64_t *multipliers = attrs + 3, *shifts = attrs + 3 + n,
+                *bias = attrs + 3 + 2 * n;
+  int64_t lo, hi;
+  getRange(output->dtype, &lo, &hi);
+  int64_t total = getNumElements(in);
+  if (total == 0)
+    return QCC_OK;
+  int64_t length = in.shape[in.rank - 1];
+  if (n != 1 && n != length)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "%s: %lld multipliers for rows of %lld", name,
+                            (long long)n, (long long)length);
+  int64_t rows = total / length;
+  qcc_rt_tensor out = *output;
+  size_t rowBytes =
+      static_cast<size_t>(length) * (sizeof(int64_t) + 2 * sizeof(int32_t));
+  bool outOfMemory = false;
+  parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
+    Scratch scratch(rowBytes);
+    if (!scratch.data) {
+      __atomic_store_n(&outOfMemory, true, __ATOMIC_RELAXED);
+      return;
+    }
+    int64_t *y = static_cast<int64_t *>(scratch.data);
+    auto *row = reinterpret_cast<int32_t *>(y + length);
+    int32_t *normalised = row + length;
+    for (int64_t r = r0; r < r1; ++r) {
+      loadInt32(in, r * length, length, row);
+      mlir::qcc::intLayerNormRow(row, length, varShift, normalised, varOffset);
+      for (int64_t c = 0; c < length; ++c) {
+        int64_t p = n == 1 ? 0 : c;
+        int64_t v = applyDyadic(normalised[c],
+                                {static_cast<int32_t>(multipliers[p]),
+                                 static_cast<int32_t>(shifts[p])});
+        y[c] = clampTo(static_cast<__int128>(v) +
+                           static_cast<int32_t>(bias[p]),
+                       lo, hi);
+      }
+      storeInt64(out, r * length, length, y);
+    }
+  });
+  if (outOfMemory)
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                            "%s: out of memory", name);
+  return QCC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// lookup
+//===----------------------------------------------------------------------===//
+
+QCC_RT_DEFINE_KERNEL(lookup) {
+  const char *name = "lookup";
+  if (int32_t s =
+          checkIntOp(ctx, name, inputs, num_inputs, output, 1, 1, attrs))
+    return s;
+  const qcc_rt_tensor &in = inputs[0];
+  if (in.dtype != QCC_I8 && in.dtype != QCC_U8)
+    return unsupportedDtype(ctx, name, in.dtype);
+  if (attrs[0] != 256)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "%s: table of %lld entries, expected 256", name,
+                            (long long)attrs[0]);
+  const int64_t *table = attrs + 1;
+  int64_t offset = in.dtype == QCC_I8 ? 128 : 0;
+  qcc_rt_tensor out = *output;
+  forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+    int64_t x[kBlock];
+    loadInt64(in, begin, n, x);
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = table[x[i] + offset];
+    storeInt64(out, begin, n, x);
+  });
+  return QCC_OK;
+}
+
+} // extern "C"

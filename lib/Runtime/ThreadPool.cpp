@@ -1,0 +1,193 @@
+//===- ThreadPool.cpp - per-context worker threads --------------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Each context owns numThreads - 1 pthreads, started by its first parallel
+// loop. A loop publishes one job (a function, its state and a chunk count)
+// under the pool's mutex, wakes the workers, runs chunks itself, and waits
+// until every worker has reported back, so the job (on the caller's stack)
+// outlives every use. Chunks are claimed with an atomic counter; each item
+// belongs to exactly one chunk, so results never depend on scheduling.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+using namespace qcc_rt;
+
+namespace qcc_rt {
+
+struct ThreadPool {
+  // Allocated zeroed with calloc (a plain struct).
+  pthread_mutex_t mutex;
+  pthread_cond_t wake;
+  pthread_cond_t done;
+  pthread_t *threads;
+  int32_t numWorkers;
+  bool stop;
+  /// Incremented per job; workers run each generation once.
+  uint64_t generation;
+  /// Workers that have not yet finished the current job.
+  int32_t pending;
+  // The current job.
+  RangeFn fn;
+  void *state;
+  int64_t size, chunk, numChunks;
+  int64_t nextChunk;
+};
+
+} // namespace qcc_rt
+
+namespace {
+
+/// Claims and runs chunks of the pool's current job until none is left.
+void runChunks(ThreadPool *pool, RangeFn fn, void *state, int64_t size,
+               int64_t chunk, int64_t numChunks) {
+  for (;;) {
+    int64_t c = __atomic_fetch_add(&pool->nextChunk, 1, __ATOMIC_RELAXED);
+    if (c >= numChunks)
+      return;
+    int64_t begin = c * chunk;
+    int64_t end = begin + chunk < size ? begin + chunk : size;
+    fn(state, begin, end);
+  }
+}
+
+void *workerMain(void *arg) {
+  auto *pool = static_cast<ThreadPool *>(arg);
+  // Generation 0 is the pool's creation: a worker that starts late must
+  // still run every job published after it.
+  uint64_t seen = 0;
+  pthread_mutex_lock(&pool->mutex);
+  for (;;) {
+    while (pool->generation == seen && !pool->stop)
+      pthread_cond_wait(&pool->wake, &pool->mutex);
+    if (pool->stop)
+      break;
+    seen = pool->generation;
+    RangeFn fn = pool->fn;
+    void *state = pool->state;
+    int64_t size = pool->size, chunk = pool->chunk,
+            numChunks = pool->numChunks;
+    pthread_mutex_unlock(&pool->mutex);
+    runChunks(pool, fn, state, size, chunk, numChunks);
+    pthread_mutex_lock(&pool->mutex);
+    if (--pool->pending == 0)
+      pthread_cond_signal(&pool->done);
+  }
+  pthread_mutex_unlock(&pool->mutex);
+  return nullptr;
+}
+
+/// Starts `workers` threads; null when even the first cannot be started.
+ThreadPool *createPool(int32_t workers) {
+  auto *pool = static_cast<ThreadPool *>(calloc(1, sizeof(ThreadPool)));
+  if (!pool)
+    return nullptr;
+  pool->threads = static_cast<pthread_t *>(calloc(workers, sizeof(pthread_t)));
+  if (!pool->threads) {
+    free(pool);
+    return nullptr;
+  }
+  pthread_mutex_init(&pool->mutex, nullptr);
+  pthread_cond_init(&pool->wake, nullptr);
+  pthread_cond_init(&pool->done, nullptr);
+  for (int32_t i = 0; i < workers; ++i) {
+    if (pthread_create(&pool->threads[i], nullptr, workerMain, pool) != 0)
+      break;
+    ++pool->numWorkers;
+  }
+  if (pool->numWorkers == 0) {
+    pthread_cond_destroy(&pool->done);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->mutex);
+    free(pool->threads);
+    free(pool);
+    return nullptr;
+  }
+  return pool;
+}
+
+} // namespace
+
+void qcc_rt::destroyPool(qcc_rt_context *ctx) {
+  ThreadPool *pool = ctx->pool;
+  if (!pool)
+    return;
+  pthread_mutex_lock(&pool->mutex);
+  pool->stop = true;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mutex);
+  for (int32_t i = 0; i < pool->numWorkers; ++i)
+    pthread_join(pool->threads[i], nullptr);
+  pthread_cond_destroy(&pool->done);
+  pthread_cond_destroy(&pool->wake);
+  pthread_mutex_destroy(&pool->mutex);
+  free(pool->threads);
+  free(pool);
+  ctx->pool = nullptr;
+}
+
+int32_t qcc_rt::getDefaultNumThreads() {
+  if (const char *env = getenv("QCC_NUM_THREADS")) {
+    char *end = nullptr;
+    long n = strtol(env, &end, 10);
+    if (end != env && *end == '\0' && n > 0)
+      return n > 1024 ? 1024 : static_cast<int32_t>(n);
+  }
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus < 1)
+    return 1;
+  return cpus > 1024 ? 1024 : static_cast<int32_t>(cpus);
+}
+
+void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
+                            RangeFn fn, void *state) {
+  if (size <= 0)
+    return;
+  if (grain < 1)
+    grain = 1;
+  int32_t threads = ctx ? ctx->numThreads : 1;
+  if (threads <= 1 || size <= grain) {
+    fn(state, 0, size);
+    return;
+  }
+  if (!ctx->pool)
+    ctx->pool = createPool(threads - 1);
+  ThreadPool *pool = ctx->pool;
+  if (!pool) {
+    fn(state, 0, size);
+    return;
+  }
+  // About four chunks per thread for balance, none below the grain.
+  int64_t parts = int64_t(pool->numWorkers + 1) * 4;
+  int64_t chunk = (size + parts - 1) / parts;
+  if (chunk < grain)
+    chunk = grain;
+  int64_t numChunks = (size + chunk - 1) / chunk;
+  if (numChunks == 1) {
+    fn(state, 0, size);
+    return;
+  }
+  pthread_mutex_lock(&pool->mutex);
+  pool->fn = fn;
+  pool->state = state;
+  pool->size = size;
+  pool->chunk = chunk;
+  pool->numChunks = numChunks;
+  pool->nextChunk = 0;
+  pool->pending = pool->numWorkers;
+  ++pool->generation;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mutex);
+  runChunks(pool, fn, state, size, chunk, numChunks);
+  pthread_mutex_lock(&pool->mutex);
+  while (pool->pending > 0)
+    pthread_cond_wait(&pool->done, &pool->mutex);
+  pthread_mutex_unlock(&pool->mutex);
+}
