@@ -8,6 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 using namespace qcc_rt;
 
@@ -334,15 +337,42 @@ int32_t qcc_rt::unsupportedDtype(qcc_rt_context *ctx, const char *kernel,
                           getDtypeName(dtype));
 }
 
-bool qcc_rt::useVnni() {
+namespace {
+
+/// CPUID and XGETBV directly (no libgcc __cpu_model): AVX-512 F, BW, VL and
+/// VNNI, with the OS saving the opmask and zmm state.
+bool detectVnni() {
 #if defined(__x86_64__)
-  const char *env = getenv("QCC_DISABLE_VNNI");
-  if (env && *env && strcmp(env, "0") != 0)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) // OSXSAVE
     return false;
-  return __builtin_cpu_supports("avx512vnni") &&
-         __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl");
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0xe6) != 0xe6) // SSE, AVX, opmask, zmm state
+    return false;
+  if (__get_cpuid_max(0, nullptr) < 7)
+    return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  bool f = b & (1u << 16), bw = b & (1u << 30), vl = b & (1u << 31);
+  bool vnni = c & (1u << 11);
+  return f && bw && vl && vnni;
 #else
   return false;
 #endif
+}
+
+} // namespace
+
+bool qcc_rt::useVnni() {
+  const char *env = getenv("QCC_DISABLE_VNNI");
+  if (env && *env && strcmp(env, "0") != 0)
+    return false;
+  // 0 unknown, 1 no, 2 yes; racing first calls compute the same value.
+  static int cached = 0;
+  int state = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (state == 0) {
+    state = detectVnni() ? 2 : 1;
+    __atomic_store_n(&cached, state, __ATOMIC_RELAXED);
+  }
+  return state == 2;
 }

@@ -3,13 +3,210 @@
 // Part of the qcc project.
 //
 //===----------------------------------------------------------------------===//
+//
+// C = A * B for 8-bit A and B with vpdpbusd, which adds to each i32 lane
+// the four products of u8 bytes of one operand and s8 bytes of the other
+// (exact: |u8 * s8| < 2^15), wrapping like the portable path.
+//
+// B is packed per call into blocks of 16 columns: for each group of four k,
+// 16 lanes of the four bytes B[k..k+3][j] (zero past k and n). A row is
+// packed to a multiple of four bytes and each group of four is broadcast
+// to all lanes. One operand must be unsigned and the other signed; when
+// both have the same signedness, A's bytes are flipped by XOR 0x80:
+//   s8 x s8: a + 128 is u8, and sum a b = sum (a + 128) b - 128 colsum(B);
+//   u8 x u8: a - 128 is s8, and sum a b = sum (a - 128) b + 128 colsum(B);
+// (ALGORITHMS.md §6), the column sums added in wrapping i32. Tasks are
+// blocks of up to 4 rows x 64 columns (16 accumulators in registers).
+//
+// Compiled with target attributes only; gemm() calls it after useVnni()
+// has checked the CPU, so the archive runs on any x86-64 (and builds
+// elsewhere, where gemmVnni always declines).
+//
+//===----------------------------------------------------------------------===//
 
 #include "Gemm.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 using namespace qcc_rt;
+
+#if defined(__x86_64__)
+
+#define QCC_VNNI_TARGET                                                        \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+namespace {
+
+struct VnniProblem {
+  int64_t m, n, k4, groups, blocks; // groups of 4 k; blocks of 16 columns
+  const uint8_t *a;                 // m x k4 packed rows
+  const uint8_t *b;                 // blocks x groups x 64 bytes
+  const int32_t *corr;              // blocks * 16 column corrections
+  int32_t *c;
+  int64_t ldc;
+};
+
+/// Rows [i, i + R) and column blocks [jb, jb + V) of C. AU: A (broadcast)
+/// is the unsigned operand.
+template <bool AU, int R, int V>
+QCC_VNNI_TARGET void vnniTile(const VnniProblem &p, int64_t i, int64_t jb) {
+  __m512i acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = _mm512_setzero_si512();
+  const uint8_t *bp[V];
+  for (int v = 0; v < V; ++v)
+    bp[v] = p.b + (jb + v) * p.groups * 64;
+  const uint8_t *ap[R];
+  for (int r = 0; r < R; ++r)
+    ap[r] = p.a + (i + r) * p.k4;
+  for (int64_t g = 0; g < p.groups; ++g) {
+    __m512i bv[V];
+    for (int v = 0; v < V; ++v)
+      bv[v] = _mm512_loadu_si512(bp[v] + g * 64);
+    for (int r = 0; r < R; ++r) {
+      int32_t word;
+      memcpy(&word, ap[r] + g * 4, 4);
+      __m512i av = _mm512_set1_epi32(word);
+      for (int v = 0; v < V; ++v)
+        acc[r][v] = AU ? _mm512_dpbusd_epi32(acc[r][v], av, bv[v])
+                       : _mm512_dpbusd_epi32(acc[r][v], bv[v], av);
+    }
+  }
+  for (int v = 0; v < V; ++v) {
+    int64_t j = (jb + v) * 16;
+    int64_t left = p.n - j;
+    __mmask16 mask =
+        left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    __m512i corr = _mm512_loadu_si512(p.corr + j);
+    for (int r = 0; r < R; ++r)
+      _mm512_mask_storeu_epi32(p.c + (i + r) * p.ldc + j, mask,
+                               _mm512_add_epi32(acc[r][v], corr));
+  }
+}
+
+using TileFn = void (*)(const VnniProblem &, int64_t, int64_t);
+
+template <bool AU, int R> TileFn pickV(int v) {
+  switch (v) {
+  case 1:
+    return vnniTile<AU, R, 1>;
+  case 2:
+    return vnniTile<AU, R, 2>;
+  case 3:
+    return vnniTile<AU, R, 3>;
+  default:
+    return vnniTile<AU, R, 4>;
+  }
+}
+
+template <bool AU> TileFn pickTile(int r, int v) {
+  switch (r) {
+  case 1:
+    return pickV<AU, 1>(v);
+  case 2:
+    return pickV<AU, 2>(v);
+  case 3:
+    return pickV<AU, 3>(v);
+  default:
+    return pickV<AU, 4>(v);
+  }
+}
+
+constexpr int64_t kRows = 4, kBlocks = 4;
+
+} // namespace
+
+bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
+                      const void *a, bool aSigned, int64_t lda, const void *b,
+                      bool bSigned, int64_t ldb, int32_t *c, int64_t ldc) {
+  VnniProblem p;
+  p.m = m;
+  p.n = n;
+  p.k4 = (k + 3) / 4 * 4;
+  p.groups = p.k4 / 4;
+  p.blocks = (n + 15) / 16;
+  p.c = c;
+  p.ldc = ldc;
+  size_t aBytes = static_cast<size_t>(m * p.k4);
+  size_t bBytes = static_cast<size_t>(p.blocks * p.groups * 64);
+  size_t corrBytes = static_cast<size_t>(p.blocks * 16) * sizeof(int32_t);
+  auto *memory = static_cast<uint8_t *>(malloc(aBytes + bBytes + corrBytes + 128));
+  if (!memory)
+    return false;
+  auto *pa = memory;
+  auto *pb = memory + aBytes;
+  auto *corr = reinterpret_cast<int32_t *>(memory + aBytes + bBytes +
+                                           (64 - (aBytes + bBytes) % 64) % 64);
+  // A with the sign flip when both operands have the same signedness.
+  bool flip = aSigned == bSigned;
+  bool aUnsigned = aSigned == flip; // after the flip
+  uint8_t x = flip ? 0x80 : 0;
+  const auto *src = static_cast<const uint8_t *>(a);
+  parallelFor(ctx, m, grainFor(p.k4), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      uint8_t *row = pa + i * p.k4;
+      const uint8_t *in = src + i * lda;
+      for (int64_t kk = 0; kk < k; ++kk)
+        row[kk] = in[kk] ^ x;
+      for (int64_t kk = k; kk < p.k4; ++kk)
+        row[kk] = 0;
+    }
+  });
+  // B in 16-column blocks; the column sums for the correction.
+  const auto *bsrc = static_cast<const uint8_t *>(b);
+  int32_t scale = !flip ? 0 : aSigned ? -128 : 128;
+  parallelFor(ctx, p.blocks, grainFor(16 * p.k4), [&](int64_t b0, int64_t b1) {
+    for (int64_t jb = b0; jb < b1; ++jb) {
+      uint8_t *dst = pb + jb * p.groups * 64;
+      for (int64_t l = 0; l < 16; ++l) {
+        int64_t j = jb * 16 + l;
+        uint32_t sum = 0;
+        for (int64_t kk = 0; kk < p.k4; ++kk) {
+          uint8_t v = j < n && kk < k ? bsrc[kk * ldb + j] : 0;
+          dst[(kk / 4) * 64 + l * 4 + kk % 4] = v;
+          sum += bSigned ? static_cast<uint32_t>(static_cast<int8_t>(v)) : v;
+        }
+        corr[j] = static_cast<int32_t>(sum * static_cast<uint32_t>(scale));
+      }
+    }
+  });
+  p.a = pa;
+  p.b = pb;
+  p.corr = corr;
+  int64_t rowTiles = (m + kRows - 1) / kRows;
+  int64_t colTiles = (p.blocks + kBlocks - 1) / kBlocks;
+  int64_t perTask = kRows * kBlocks * 16 * p.k4;
+  parallelFor(ctx, rowTiles * colTiles,
+              kParallelWork / perTask > 0 ? kParallelWork / perTask : 1,
+              [&](int64_t t0, int64_t t1) {
+                for (int64_t t = t0; t < t1; ++t) {
+                  int64_t i = (t / colTiles) * kRows;
+                  int64_t jb = (t % colTiles) * kBlocks;
+                  int r = static_cast<int>(m - i < kRows ? m - i : kRows);
+                  int v = static_cast<int>(p.blocks - jb < kBlocks
+                                               ? p.blocks - jb
+                                               : kBlocks);
+                  TileFn tile = aUnsigned ? pickTile<true>(r, v)
+                                          : pickTile<false>(r, v);
+                  tile(p, i, jb);
+                }
+              });
+  free(memory);
+  return true;
+}
+
+#else
 
 bool qcc_rt::gemmVnni(qcc_rt_context *, int64_t, int64_t, int64_t,
                       const void *, bool, int64_t, const void *, bool, int64_t,
                       int32_t *, int64_t) {
   return false;
 }
+
+#endif

@@ -1068,6 +1068,61 @@ TEST_F(RuntimeKernelTest, PadModes) {
 }
 
 //===----------------------------------------------------------------------===//
+// Tensors big enough to be split across threads
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeKernelTest, LargeTensorsAcrossThreads) {
+  Shape s = {96, 400};
+  std::string i32 = tensorType(s, ElementType::I32),
+              i8 = tensorType(s, ElementType::I8);
+  Tensor x = randomTensor(rng, ElementType::I32, s);
+  Tensor bytes = randomTensor(rng, ElementType::I8, s);
+  Tensor row = randomTensor(rng, ElementType::I32, {400});
+  EXPECT_EQ(check("%r0 = qcc.add %a0, %a1 : (" + i32 +
+                      ", tensor<400xi32>) -> " + i32,
+                  {x, row}, i32),
+            QCC_OK);
+  auto [m, sh] = randomDyadics(rng, 400);
+  EXPECT_EQ(check("%r0 = qcc.requant %a0 {axis = 1 : i64, multiplier = " +
+                      i32Array(m) + ", shift = " + i32Array(sh) + "} : " +
+                      i32 + " to " + i8,
+                  {x}, i8),
+            QCC_OK);
+  IntSoftmaxParams p = *makeIntSoftmaxParams(1e-4, 32);
+  EXPECT_EQ(check("%r0 = qcc.int_softmax %a0 {" + softmaxAttrs(p) + "} : " +
+                      i32 + " to " + tensorType(s, ElementType::UI8),
+                  {x}, tensorType(s, ElementType::UI8)),
+            QCC_OK);
+  Ints ones(400, 1073741824), shifts(400, 30), zeros(400, 0);
+  EXPECT_EQ(check("%r0 = qcc.int_layer_norm %a0 {bias = " + i32Array(zeros) +
+                      ", multiplier = " + i32Array(ones) + ", shift = " +
+                      i32Array(shifts) + ", var_shift = 0 : i32} : " + i32 +
+                      " to " + i32,
+                  {x}, i32),
+            QCC_OK);
+  EXPECT_EQ(check("%r0 = qcc.quantize %a0 {scales = array<f32: 0.37>, "
+                  "zero_points = array<i64: 0>} : " +
+                      tensorType(s, ElementType::F32) + " to " + i8,
+                  {randomTensor(rng, ElementType::F32, s)}, i8),
+            QCC_OK);
+  EXPECT_EQ(check("%r0 = qcc.transpose %a0 {permutation = array<i64: 1, 0>} "
+                  ": (" + i8 + ") -> " + tensorType({400, 96}, ElementType::I8),
+                  {bytes}, tensorType({400, 96}, ElementType::I8)),
+            QCC_OK);
+  EXPECT_EQ(check("%r0 = qcc.reduce_sum %a0 {axes = array<i64: 1>, keepdims = "
+                  "false} : (" + i32 + ") -> tensor<96xi32>",
+                  {x}, "tensor<96xi32>"),
+            QCC_OK);
+  EXPECT_EQ(check("%r0 = qcc.max_pool %a0 {dilations = array<i64: 1, 1>, "
+                  "kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, "
+                  "1>, strides = array<i64: 1, 1>} : (tensor<1x16x48x48xi8>) -> "
+                  "tensor<1x16x48x48xi8>",
+                  {randomTensor(rng, ElementType::I8, {1, 16, 48, 48})},
+                  "tensor<1x16x48x48xi8>"),
+            QCC_OK);
+}
+
+//===----------------------------------------------------------------------===//
 // The generic API
 //===----------------------------------------------------------------------===//
 
