@@ -202,7 +202,11 @@ QCC_RT_DEFINE_KERNEL(pad) {
                             (long long)rank);
   int64_t mode = attrs[0];
   const int64_t *pads = attrs + 2;
+  // The value's bits (an f32 pattern for f32); for bool any non-zero value
+  // is true (1), as an i1 attribute read sign-extended is -1.
   uint64_t padBits = static_cast<uint64_t>(attrs[2 + 2 * rank]);
+  if (output->dtype == QCC_BOOL)
+    padBits = padBits != 0;
   if (mode < 0 || mode > 2)
     return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "pad: bad mode %lld",
                             (long long)mode);

@@ -1049,11 +1049,12 @@ TEST_F(RuntimeKernelTest, GatherIndexOutOfRangeIsAnError) {
 
 TEST_F(RuntimeKernelTest, PadModes) {
   for (ElementType t : {ElementType::I8, ElementType::UI8, ElementType::I32,
-                        ElementType::F32}) {
+                        ElementType::F32, ElementType::I1}) {
     Shape s = {2, 4, 5};
     Tensor x = randomTensor(rng, t, s);
-    std::string value = t == ElementType::F32 ? "-2.5 : f32"
+    std::string value = t == ElementType::F32   ? "-2.5 : f32"
                         : t == ElementType::UI8 ? "200 : ui8"
+                        : t == ElementType::I1  ? "true"
                                                 : "-7 : " + typeName(t);
     for (const char *mode : {"constant", "reflect", "edge"}) {
       std::string outT = tensorType({3, 9, 7}, t);
