@@ -168,8 +168,8 @@ std::optional<IntSoftmaxParams> mlir::qcc::makeIntSoftmaxParams(double scale,
 // 31) for backends that use narrower products.
 bool mlir::qcc::checkIntSoftmaxBounds(const IntSoftmaxParams &params,
                                       int64_t rowLength,
-                                      std::string *diagnostic) {
-  auto fail = [&](const std::string &why) {
+                                      const char **diagnostic) {
+  auto fail = [&](const char *why) {
     if (diagnostic)
       *diagnostic = why;
     return false;

@@ -28,7 +28,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 
 namespace mlir::qcc {
 
@@ -158,7 +157,7 @@ std::optional<IntSoftmaxParams> makeIntSoftmaxParams(double scale,
 /// Returns true when all bounds hold; otherwise false with the first
 /// violated bound in \p diagnostic (if given).
 bool checkIntSoftmaxBounds(const IntSoftmaxParams &params, int64_t rowLength,
-                           std::string *diagnostic = nullptr);
+                           const char **diagnostic = nullptr);
 
 /// The 16-bit integer exp: e16 for a non-positive shifted score x = q - max
 /// (see IntSoftmaxParams), scale 2^-15. Requires -2^32 < x <= 0 and

@@ -148,7 +148,7 @@ LogicalResult IntSoftmaxOp::verify() {
   params.polyC = getPolyC();
   params.toE16 = {static_cast<int32_t>(getE16Multiplier()),
                   static_cast<int32_t>(getE16Shift())};
-  std::string why;
+  const char *why = nullptr;
   if (!checkIntSoftmaxBounds(params, length, &why))
     return emitOpError("parameters fail the overflow proof for rows of ")
            << length << ": " << why;

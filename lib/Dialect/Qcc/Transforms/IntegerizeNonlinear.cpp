@@ -239,7 +239,7 @@ FailureOr<QValue> emitIntSoftmax(Integerizer &s, Operation *op, Value scores,
            failure();
   auto type = cast<RankedTensorType>(scores.getType());
   int64_t length = type.getDimSize(type.getRank() - 1);
-  std::string why;
+  const char *why = nullptr;
   if (!checkIntSoftmaxBounds(*params, length, &why))
     return op->emitError("integer softmax overflow for rows of ")
                << length << " at input scale " << scale << ": " << why,
