@@ -45,6 +45,12 @@ struct ThreadPool {
 
 namespace {
 
+/// Set while a thread runs chunks of a job: a kernel that parallelises
+/// inside a chunk (a GEMM inside a convolution's loop) runs its inner loop
+/// on the calling thread instead of publishing a second job to the busy
+/// pool, which would deadlock.
+__thread bool inParallelJob = false;
+
 /// Claims and runs chunks of the pool's current job until none is left.
 void runChunks(ThreadPool *pool, RangeFn fn, void *state, int64_t size,
                int64_t chunk, int64_t numChunks) {
@@ -75,7 +81,9 @@ void *workerMain(void *arg) {
     int64_t size = pool->size, chunk = pool->chunk,
             numChunks = pool->numChunks;
     pthread_mutex_unlock(&pool->mutex);
+    inParallelJob = true;
     runChunks(pool, fn, state, size, chunk, numChunks);
+    inParallelJob = false;
     pthread_mutex_lock(&pool->mutex);
     if (--pool->pending == 0)
       pthread_cond_signal(&pool->done);
@@ -153,7 +161,7 @@ void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
   if (grain < 1)
     grain = 1;
   int32_t threads = ctx ? ctx->numThreads : 1;
-  if (threads <= 1 || size <= grain) {
+  if (threads <= 1 || size <= grain || inParallelJob) {
     fn(state, 0, size);
     return;
   }
@@ -185,7 +193,9 @@ void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
   ++pool->generation;
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
+  inParallelJob = true;
   runChunks(pool, fn, state, size, chunk, numChunks);
+  inParallelJob = false;
   pthread_mutex_lock(&pool->mutex);
   while (pool->pending > 0)
     pthread_cond_wait(&pool->done, &pool->mutex);
