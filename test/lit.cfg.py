@@ -22,6 +22,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.qcc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["qcc-opt", "qcc", "qcc-run"], tool_dirs)
 config.substitutions.append(("%python", "/usr/bin/python3"))  # Debian's, with NumPy
+config.substitutions.append(("%qcc_bin", config.qcc_tools_dir))
 
 # Features from configure-time detection (cmake/QCCFeatures.cmake).
 if config.have_avx512:

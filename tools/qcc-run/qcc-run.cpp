@@ -18,6 +18,8 @@
 #include "qcc/Interpreter/Interpreter.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Pipelines/Quantize.h"
+
+#include "RunLibrary.h"
 #include "qcc/Support/Npy.h"
 #include "qcc/Support/ShapeSpec.h"
 
@@ -150,10 +152,12 @@ LogicalResult rejectPendingOptions() {
          " (expected minmax, percentile or mse)");
     ok = false;
   }
-  if (llvm::sys::path::extension(modelFile) == ".so") {
-    fail("cannot run '" + modelFile +
-         "': running generated libraries is not supported yet: this qcc has "
-         "no code generator (run the ONNX model with --interp=float)");
+  if (llvm::sys::path::extension(modelFile) == ".so" &&
+      (interp.getNumOccurrences() || calibration.getNumOccurrences() ||
+       shapes.getNumOccurrences() || emitIR.getNumOccurrences())) {
+    fail("--interp, --calibration, --shape and --emit-integer-ir apply to "
+         "models, not to a generated library ('" +
+         modelFile + "')");
     ok = false;
   }
   if (bench.getNumOccurrences() && bench == 0) {
@@ -408,6 +412,16 @@ int main(int argc, char **argv) {
                               "interpreter on .npy inputs\n");
   if (failed(rejectPendingOptions()))
     return 1;
+
+  if (llvm::sys::path::extension(modelFile) == ".so") {
+    llvm::StringMap<GivenInput> given;
+    if (!readInputs(given))
+      return 1;
+    llvm::StringMap<qcc::NpyArray> arrays;
+    for (auto &entry : given)
+      arrays[entry.getKey()] = std::move(entry.getValue().array);
+    return qcc::runLibrary(modelFile, arrays, outputDir, threads, bench);
+  }
 
   DialectRegistry registry;
   registry.insert<qcc::QccDialect, func::FuncDialect>();

@@ -1,0 +1,24 @@
+//===- RunLibrary.h - qcc-run on a generated model library ------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_TOOLS_QCC_RUN_RUNLIBRARY_H
+#define QCC_TOOLS_QCC_RUN_RUNLIBRARY_H
+
+#include "qcc/Interpreter/Tensor.h"
+#include "qcc/Support/Npy.h"
+
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::qcc {
+
+/// Runs the generated library at `path` on `given` inputs (by name) and
+/// writes one .npy per output into `outputDir`. Returns the exit code.
+int runLibrary(llvm::StringRef path, llvm::StringMap<NpyArray> &given,
+               llvm::StringRef outputDir, unsigned threads, unsigned bench);
+
+} // namespace mlir::qcc
+
+#endif // QCC_TOOLS_QCC_RUN_RUNLIBRARY_H
