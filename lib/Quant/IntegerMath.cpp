@@ -4,9 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Definitions of the primitives declared in qcc/Quant/IntegerMath.h. Doubles
-// are used only to derive parameters from float scales; every function that
-// runs on tensor data is integer-only.
+// The run-time half of qcc/Quant/IntegerMath.h: every primitive that runs on
+// tensor data (requantization, isqrt, integer exp/softmax, i-GELU,
+// ShiftGELU, the LayerNorm core) and the integer-only softmax overflow
+// proof. This file has no floating point at all -- no float or double
+// values, no <cmath> -- because the runtime archive compiles it into every
+// generated library, whose code outside quantize/dequantize must be
+// integer-only (test/Integration/CPU/no-float.test disassembles the
+// libraries and checks). The compile-time parameter builders, which derive
+// integers from float scales, are in IntegerMathParams.cpp (QccQuant only).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +20,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <limits>
 
 using namespace mlir::qcc;
@@ -22,29 +27,6 @@ using namespace mlir::qcc;
 //===----------------------------------------------------------------------===//
 // Dyadic requantization
 //===----------------------------------------------------------------------===//
-
-std::optional<Dyadic> mlir::qcc::makeDyadic(double ratio) {
-  if (!std::isfinite(ratio) || ratio < 0 || ratio >= kDyadicMaxRatio)
-    return std::nullopt;
-  if (ratio < kDyadicMinRatio)
-    return Dyadic{};
-  int exponent = 0;
-  double fraction = std::frexp(ratio, &exponent); // ratio = f * 2^k.
-  // f * 2^31 is exact; adding 1/2 is exact (at most 22 fraction bits remain).
-  int64_t m = static_cast<int64_t>(std::floor(std::ldexp(fraction, 31) + 0.5));
-  int64_t shift = 31 - exponent;
-  if (m == (int64_t(1) << 31)) {
-    m >>= 1;
-    --shift;
-  }
-  assert(m >= (int64_t(1) << 30) && m < (int64_t(1) << 31));
-  assert(shift >= 0 && shift <= 61);
-  return Dyadic{static_cast<int32_t>(m), static_cast<int32_t>(shift)};
-}
-
-double mlir::qcc::dyadicValue(Dyadic d) {
-  return std::ldexp(static_cast<double>(d.multiplier), -d.shift);
-}
 
 int64_t mlir::qcc::applyDyadic(int64_t acc, Dyadic d) {
   __int128 product = static_cast<__int128>(acc) * d.multiplier;
@@ -94,15 +76,6 @@ uint32_t mlir::qcc::isqrt64(uint64_t n) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// I-BERT's second-order fit a (r + b/a)^2-form of exp on [-ln2, 0].
-constexpr double kExpA = 0.35815147;
-constexpr double kExpB = 0.96963238;
-constexpr double kExpC = 1.0;
-constexpr double kLn2 = 0.69314718055994530942;
-
-/// Real scale of the internal exponent representation, ln2 / 2^12.
-double expScale() { return std::ldexp(kLn2, -IntSoftmaxParams::kExpFracBits); }
-
 /// floor(v * m / 2^shift + 1/2) for 0 <= v < 2^62 / m; 0 once shift >= 63
 /// (then v * m < 2^62 <= 2^(shift - 1)).
 uint64_t roundShiftNonNegative(uint64_t v, Dyadic d, int64_t extraShift) {
@@ -115,29 +88,6 @@ uint64_t roundShiftNonNegative(uint64_t v, Dyadic d, int64_t extraShift) {
   return (product + (uint64_t(1) << (shift - 1))) >> shift;
 }
 } // namespace
-
-std::optional<IntSoftmaxParams> mlir::qcc::makeIntSoftmaxParams(double scale,
-                                                                int inputBits) {
-  if (inputBits < 2 || inputBits > IntSoftmaxParams::kMaxInputBits ||
-      !std::isfinite(scale) || scale <= 0)
-    return std::nullopt;
-  double sx = expScale();
-  std::optional<Dyadic> toExp = makeDyadic(scale / sx);
-  if (!toExp || toExp->multiplier == 0)
-    return std::nullopt;
-  std::optional<Dyadic> toE16 = makeDyadic(
-      kExpA * sx * sx * std::ldexp(1.0, IntSoftmaxParams::kExpOutBits));
-  if (!toE16 || toE16->multiplier == 0)
-    return std::nullopt;
-  IntSoftmaxParams params;
-  params.scale = scale;
-  params.inputBits = inputBits;
-  params.toExpScale = *toExp;
-  params.polyB = static_cast<int64_t>(std::floor(kExpB / kExpA / sx));
-  params.polyC = static_cast<int64_t>(std::floor(kExpC / kExpA / (sx * sx)));
-  params.toE16 = *toE16;
-  return params;
-}
 
 // The proof. Every step of intSoftmaxRow / intExp16, for any int32 row, with
 // 0 < m_x = toExpScale.multiplier < 2^31, e_x = toExpScale.shift in [0, 63],
@@ -283,24 +233,6 @@ bool mlir::qcc::rowSpreadFits(const int32_t *in, const uint8_t *keep,
 // i-GELU
 //===----------------------------------------------------------------------===//
 
-std::optional<IGeluParams> mlir::qcc::makeIGeluParams(double scale) {
-  if (!std::isfinite(scale) || scale < 1e-9 || scale > 0.25)
-    return std::nullopt;
-  double s1 = scale / std::sqrt(2.0);
-  IGeluParams params;
-  params.scale = scale;
-  params.clip = -static_cast<int64_t>(std::floor(-1.769 / s1));
-  params.one = static_cast<int64_t>(std::floor(1.0 / (0.2888 * s1 * s1)));
-  if (params.clip >= (int64_t(1) << 31) ||
-      params.clip * params.clip > params.one)
-    return std::nullopt;
-  while ((params.one >> params.erfShift) >= (int64_t(1) << 24))
-    ++params.erfShift;
-  params.outScale =
-      scale * 0.2888 * s1 * s1 * std::ldexp(1.0, params.erfShift) / 2;
-  return params;
-}
-
 int64_t mlir::qcc::iGelu(int32_t x, const IGeluParams &params) {
   int64_t magnitude = x < 0 ? -static_cast<int64_t>(x) : x;
   int64_t clipped = magnitude < params.clip ? magnitude : params.clip;
@@ -313,29 +245,6 @@ int64_t mlir::qcc::iGelu(int32_t x, const IGeluParams &params) {
 //===----------------------------------------------------------------------===//
 // ShiftGELU (I-ViT)
 //===----------------------------------------------------------------------===//
-
-std::optional<ShiftGeluParams>
-mlir::qcc::makeShiftGeluParams(double scale, int outBits, int n) {
-  if (!std::isfinite(scale) || scale < 1e-6 || scale > 1 || outBits < 2 ||
-      outBits > 16 || n < 0 || n > 30)
-    return std::nullopt;
-  ShiftGeluParams params;
-  params.scale = scale;
-  params.x0 = static_cast<int64_t>(std::floor(-1.0 / (1.702 * scale)));
-  // Two exps (each <= 2^n * |x0|) must sum below 2^31. By default I-ViT's
-  // n = 23, lowered until they do; |x0| <= 587,545 keeps n >= 10.
-  auto fits = [&](int bits) {
-    return (int64_t(1) << (bits + 1)) * -params.x0 < (int64_t(1) << 31);
-  };
-  params.n = n ? n : 23;
-  while (n == 0 && params.n > 1 && !fits(params.n))
-    --params.n;
-  if (!fits(params.n))
-    return std::nullopt;
-  params.outBits = outBits;
-  params.outScale = std::ldexp(scale, -(outBits - 1));
-  return params;
-}
 
 namespace {
 /// I-ViT's int_exp_shift for t <= 0: 2^(t * s' * log2(e)) * 2^n / s' with

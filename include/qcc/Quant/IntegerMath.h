@@ -21,6 +21,12 @@
 // Plain C++17 and <cstdint>: no MLIR or LLVM headers, no allocation, no
 // exceptions, so kernels and runtimes can use the same definitions.
 //
+// Two source files define them: the compile-time parameter builders that
+// take or return doubles (makeDyadic, dyadicValue, make*Params) are in
+// lib/Quant/IntegerMathParams.cpp; everything that runs on tensor data,
+// and checkIntSoftmaxBounds, is in lib/Quant/IntegerMath.cpp, which has no
+// floating point and is the only one the CPU runtime archive compiles.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef QCC_QUANT_INTEGERMATH_H
