@@ -332,6 +332,12 @@ int32_t qcc_rt::checkTensors(qcc_rt_context *ctx, const char *kernel,
 
 int32_t qcc_rt::unsupportedDtype(qcc_rt_context *ctx, const char *kernel,
                                  int64_t dtype) {
+  if (dtype == QCC_F32)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "%s: unsupported element type f32 (the runtime "
+                            "is integer-only: only quantize and dequantize "
+                            "take floating point)",
+                            kernel);
   return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                           "%s: unsupported element type %s", kernel,
                           getDtypeName(dtype));

@@ -9,13 +9,13 @@
 // Unary.cpp, Conversion.cpp): integer arithmetic wraps modulo 2^width,
 // division truncates toward zero and a zero divisor is an error (checked
 // over the whole divisor before anything is written), comparisons give one
-// byte 0/1 per element, relu is max(x, 0) (NaN propagates for f32).
+// byte 0/1 per element, relu is max(x, 0). Integer types only: an f32
+// operand is QCC_ERROR_RUNTIME (where and copy move bytes of any type).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
 
-#include <math.h>
 #include <string.h>
 #include <type_traits>
 
@@ -154,44 +154,20 @@ int32_t runCompare(const char *name, qcc_rt_context *ctx,
                    return a > b;
                });
   };
-  if (!dispatchInt(dtype, body) &&
-      !(dtype == QCC_F32 && (body(TypeTag<float>{}), true)))
+  if (!dispatchInt(dtype, body))
     return unsupportedDtype(ctx, name, dtype);
   return QCC_OK;
 }
 
-/// ONNX Cast as the interpreter defines it (Conversion.cpp).
+/// ONNX Cast between integer types as the interpreter defines it
+/// (Conversion.cpp): to bool is `!= 0`, otherwise wrapping.
 template <typename R, typename T> R convertElement(T x) {
-  if constexpr (std::is_same_v<R, bool>) {
+  if constexpr (std::is_same_v<R, bool>)
     return x != 0;
-  } else if constexpr (std::is_same_v<T, bool>) {
+  else if constexpr (std::is_same_v<T, bool>)
     return static_cast<R>(x ? 1 : 0);
-  } else if constexpr (std::is_floating_point_v<R>) {
+  else
     return static_cast<R>(x);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (isnan(x))
-      return 0;
-    T t = truncf(x);
-    int64_t wide;
-    if (t >= T(0x1p63))
-      wide = INT64_MAX;
-    else if (t < T(-0x1p63))
-      wide = INT64_MIN;
-    else
-      wide = static_cast<int64_t>(t);
-    return static_cast<R>(wide);
-  } else {
-    return static_cast<R>(x);
-  }
-}
-
-/// dispatchInt plus f32.
-template <typename Fn> bool dispatchAny(int64_t dtype, Fn &&fn) {
-  if (dtype == QCC_F32) {
-    fn(TypeTag<float>{});
-    return true;
-  }
-  return dispatchInt(dtype, fn);
 }
 
 } // namespace
@@ -275,17 +251,16 @@ QCC_RT_DEFINE_KERNEL(relu) {
   if (inputs[0].dtype != dtype || dtype == QCC_BOOL)
     return unsupportedDtype(ctx, name, inputs[0].dtype);
   int64_t n = getNumElements(*output);
-  dispatchNumeric(dtype, [&](auto tag) {
+  bool supported = dispatchNumeric(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *src = static_cast<const T *>(inputs[0].data);
     T *dst = static_cast<T *>(output->data);
     parallelFor(ctx, n, kParallelGrain, [&](int64_t b, int64_t e) {
-      // NaN is not below 0: it propagates.
       for (int64_t i = b; i < e; ++i)
         dst[i] = src[i] < T(0) ? T(0) : src[i];
     });
   });
-  return QCC_OK;
+  return supported ? QCC_OK : unsupportedDtype(ctx, name, dtype);
 }
 
 QCC_RT_DEFINE_KERNEL(cast) {
@@ -294,10 +269,14 @@ QCC_RT_DEFINE_KERNEL(cast) {
     return s;
   if (int32_t s = checkTensors(ctx, name, inputs, num_inputs, output))
     return s;
+  if (!isIntegerDtype(inputs[0].dtype))
+    return unsupportedDtype(ctx, name, inputs[0].dtype);
+  if (!isIntegerDtype(output->dtype))
+    return unsupportedDtype(ctx, name, output->dtype);
   int64_t n = getNumElements(*output);
-  dispatchAny(inputs[0].dtype, [&](auto inTag) {
+  dispatchInt(inputs[0].dtype, [&](auto inTag) {
     using T = typename decltype(inTag)::type;
-    dispatchAny(output->dtype, [&](auto outTag) {
+    dispatchInt(output->dtype, [&](auto outTag) {
       using R = typename decltype(outTag)::type;
       const T *src = static_cast<const T *>(inputs[0].data);
       R *dst = static_cast<R *>(output->data);

@@ -207,7 +207,7 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
   int64_t rows = total / length;
   int64_t rowsPerBatch = rows;
   if (mask) {
-    if (mask->dtype != QCC_F32 && !isIntegerDtype(mask->dtype))
+    if (!isIntegerDtype(mask->dtype))
       return unsupportedDtype(ctx, name, mask->dtype);
     if (getNumElements(*mask) != in.shape[0] * length)
       return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
@@ -236,18 +236,12 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
       loadInt32(in, r * length, length, row);
       if (mask) {
         int64_t base = (r / rowsPerBatch) * length;
-        if (mask->dtype == QCC_F32) {
-          const float *m = static_cast<const float *>(mask->data) + base;
+        dispatchInt(mask->dtype, [&](auto tag) {
+          using M = typename decltype(tag)::type;
+          const M *m = static_cast<const M *>(mask->data) + base;
           for (int64_t j = 0; j < length; ++j)
             keep[j] = m[j] != 0;
-        } else {
-          dispatchInt(mask->dtype, [&](auto tag) {
-            using M = typename decltype(tag)::type;
-            const M *m = static_cast<const M *>(mask->data) + base;
-            for (int64_t j = 0; j < length; ++j)
-              keep[j] = m[j] != 0;
-          });
-        }
+        });
       }
       const uint8_t *kept = mask ? keep : nullptr;
       if (checkSpread &&

@@ -153,17 +153,14 @@ template <typename Fn> bool dispatchInt(int64_t dtype, Fn &&fn) {
   }
 }
 
-/// Like dispatchInt, plus f32 and minus bool (numbers).
+/// Like dispatchInt, minus bool (integer numbers). There is deliberately no
+/// dispatcher with f32: outside quantize/dequantize (Boundary.cpp) the
+/// runtime has no floating-point code, and an f32 operand is an error
+/// (unsupportedDtype).
 template <typename Fn> bool dispatchNumeric(int64_t dtype, Fn &&fn) {
-  switch (dtype) {
-  case QCC_F32:
-    fn(TypeTag<float>{});
-    return true;
-  case QCC_BOOL:
+  if (dtype == QCC_BOOL)
     return false;
-  default:
-    return dispatchInt(dtype, fn);
-  }
+  return dispatchInt(dtype, fn);
 }
 
 /// Calls fn(TypeTag<U>{}) with an unsigned type of the dtype's size, for
@@ -248,6 +245,8 @@ int32_t checkNumInputs(qcc_rt_context *ctx, const char *kernel,
 int32_t checkTensors(qcc_rt_context *ctx, const char *kernel,
                      const qcc_rt_tensor *inputs, int64_t numInputs,
                      const qcc_rt_tensor *output);
+/// QCC_ERROR_RUNTIME "<kernel>: unsupported element type <dtype>"; for f32
+/// the message adds that only quantize and dequantize take floats.
 int32_t unsupportedDtype(qcc_rt_context *ctx, const char *kernel,
                          int64_t dtype);
 

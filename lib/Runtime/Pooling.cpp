@@ -7,15 +7,12 @@
 // reduce_sum (wrapping in the element type), reduce_max and N-d max_pool
 // (padded positions never win; a window with no real input gives the
 // type's lowest value), as the interpreter's Normalization.cpp and
-// Pooling.cpp. f32 is accepted too: sums in f64 in the interpreter's order,
-// NaN wins a max.
+// Pooling.cpp. Integer types only: an f32 operand is QCC_ERROR_RUNTIME.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
 
-#include <float.h>
-#include <math.h>
 #include <type_traits>
 
 using namespace qcc_rt;
@@ -23,20 +20,13 @@ using namespace qcc_rt;
 namespace {
 
 template <typename T> T lowest() {
-  if constexpr (std::is_floating_point_v<T>)
-    return -INFINITY;
-  else if constexpr (std::is_signed_v<T>)
+  if constexpr (std::is_signed_v<T>)
     return static_cast<T>(T(1) << (sizeof(T) * 8 - 1));
   else
     return 0;
 }
 
-template <typename T> T maxOf(T best, T v) {
-  if constexpr (std::is_floating_point_v<T>)
-    return (v > best || v != v) ? v : best;
-  else
-    return v > best ? v : best;
-}
+template <typename T> T maxOf(T best, T v) { return v > best ? v : best; }
 
 template <bool IsMax>
 int32_t runReduce(const char *name, qcc_rt_context *ctx,
@@ -47,7 +37,8 @@ int32_t runReduce(const char *name, qcc_rt_context *ctx,
   if (int32_t s = checkTensors(ctx, name, inputs, numInputs, output))
     return s;
   const qcc_rt_tensor &in = inputs[0];
-  if (in.dtype != output->dtype || in.dtype == QCC_BOOL)
+  if (in.dtype != output->dtype || in.dtype == QCC_BOOL ||
+      !isIntegerDtype(in.dtype))
     return unsupportedDtype(ctx, name, in.dtype);
   if (!attrs)
     return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: no attrs", name);
@@ -90,8 +81,8 @@ int32_t runReduce(const char *name, qcc_rt_context *ctx,
   int64_t outerRed = count / (inner > 1 ? inner : 1);
   dispatchNumeric(in.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    constexpr bool isFloat = std::is_floating_point_v<T>;
-    using Acc = std::conditional_t<isFloat, double, uint64_t>;
+    // Sums wrap in the element type; uint64 wraps the same way.
+    using Acc = uint64_t;
     const T *src = static_cast<const T *>(in.data);
     T *dst = static_cast<T *>(output->data);
     parallelFor(ctx, outputs, grainFor(count), [&](int64_t o0, int64_t o1) {
@@ -154,7 +145,8 @@ QCC_RT_DEFINE_KERNEL(max_pool) {
   if (int32_t s = checkTensors(ctx, name, inputs, num_inputs, output))
     return s;
   const qcc_rt_tensor &in = inputs[0];
-  if (in.dtype != output->dtype || in.dtype == QCC_BOOL)
+  if (in.dtype != output->dtype || in.dtype == QCC_BOOL ||
+      !isIntegerDtype(in.dtype))
     return unsupportedDtype(ctx, name, in.dtype);
   int64_t n = in.rank - 2;
   if (n < 1 || !attrs || attrs[0] != n || output->rank != in.rank)

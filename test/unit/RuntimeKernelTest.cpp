@@ -478,6 +478,52 @@ protected:
     return first;
   }
 
+  /// Runs only the runtime kernel of `op` on `inputs` (no interpreter: for
+  /// operands the kernels reject although the interpreter accepts them).
+  /// Returns the kernel's status; the message is qcc_rt_last_error(rt).
+  int32_t runKernel(const std::string &op, const std::vector<Tensor> &inputs,
+                    const std::string &resultType) {
+    std::vector<std::string> argTypes;
+    for (const Tensor &t : inputs)
+      argTypes.push_back(tensorType(t.getShape().vec(), t.getElementType()));
+    func::FuncOp fn = parseMain(argTypes, resultType, op);
+    if (!fn)
+      return -1;
+    Operation *kernelOp = &fn.getBody().front().front();
+    Ints attrs;
+    KernelFn kernel = flatten(kernelOp, attrs);
+    EXPECT_TRUE(kernel) << op;
+    if (!kernel)
+      return -1;
+    auto resultTensorType =
+        cast<RankedTensorType>(kernelOp->getResult(0).getType());
+    Tensor out =
+        Tensor::allocate(*getElementType(resultTensorType.getElementType()),
+                         Shape(resultTensorType.getShape()));
+    std::vector<qcc_rt_tensor> in;
+    for (Value operand : kernelOp->getOperands())
+      in.push_back(view(inputs[cast<BlockArgument>(operand).getArgNumber()]));
+    qcc_rt_tensor o = view(out);
+    return kernel(asKernelContext(rt), in.data(), in.size(), &o,
+                  attrs.empty() ? nullptr : attrs.data());
+  }
+
+  /// The kernel of `op` must reject its f32 operand or result: the runtime
+  /// has no floating-point code outside quantize/dequantize.
+  void expectRejectsFloat(const std::string &op,
+                          const std::vector<Tensor> &inputs,
+                          const std::string &resultType) {
+    expectFloatError(runKernel(op, inputs, resultType), op);
+  }
+  void expectFloatError(int32_t status, const std::string &what) {
+    EXPECT_EQ(status, QCC_ERROR_RUNTIME) << what;
+    std::string message = qcc_rt_last_error(rt);
+    EXPECT_NE(message.find("f32"), std::string::npos)
+        << what << ": " << message;
+    EXPECT_NE(message.find("integer-only"), std::string::npos)
+        << what << ": " << message;
+  }
+
   MLIRContext context;
   OwningOpRef<ModuleOp> module;
   std::string errors;
@@ -560,16 +606,7 @@ TEST_F(RuntimeKernelTest, DivisionByZeroIsAnError) {
             std::string::npos);
 }
 
-TEST_F(RuntimeKernelTest, CompareWhereReluOnFloatAndIntegers) {
-  Tensor x = randomTensor(rng, ElementType::F32, {3, 40});
-  Tensor y = randomTensor(rng, ElementType::F32, {40});
-  EXPECT_EQ(check("%r0 = qcc.less %a0, %a1 : (tensor<3x40xf32>, "
-                  "tensor<40xf32>) -> tensor<3x40xi1>",
-                  {x, y}, "tensor<3x40xi1>"),
-            QCC_OK);
-  EXPECT_EQ(check("%r0 = qcc.relu %a0 : tensor<3x40xf32>", {x},
-                  "tensor<3x40xf32>"),
-            QCC_OK);
+TEST_F(RuntimeKernelTest, WhereAndReluOnIntegers) {
   for (ElementType t : kIntTypes) {
     Shape s = {4, 3, 50};
     Tensor a = randomTensor(rng, t, s);
@@ -586,11 +623,10 @@ TEST_F(RuntimeKernelTest, CompareWhereReluOnFloatAndIntegers) {
   }
 }
 
-TEST_F(RuntimeKernelTest, CastBetweenAllTypes) {
-  const ElementType all[] = {ElementType::F32, ElementType::I64,
-                             ElementType::I32, ElementType::I16,
-                             ElementType::I8,  ElementType::UI8,
-                             ElementType::I1};
+TEST_F(RuntimeKernelTest, CastBetweenAllIntegerTypes) {
+  const ElementType all[] = {ElementType::I64, ElementType::I32,
+                             ElementType::I16, ElementType::I8,
+                             ElementType::UI8, ElementType::I1};
   Shape s = {5, 37};
   for (ElementType from : all) {
     Tensor x = randomTensor(rng, from, s);
@@ -938,7 +974,7 @@ TEST_F(RuntimeKernelTest, ReduceSumAndMax) {
                                          {{0, 3}, true},  {{0, 1, 2, 3}, false},
                                          {{0, 2}, false}, {{}, true}};
   for (ElementType t : {ElementType::I8, ElementType::UI8, ElementType::I16,
-                        ElementType::I32, ElementType::I64, ElementType::F32})
+                        ElementType::I32, ElementType::I64})
     for (const auto &[axes, keep] : cases) {
       Shape out;
       for (int64_t d = 0; d < 4; ++d) {
@@ -970,8 +1006,8 @@ TEST_F(RuntimeKernelTest, MaxPool) {
       {{2, 3, 20}, {4}, {3}, {3, 3}, {1}},
       {{1, 2, 4, 5, 6}, {2, 3, 2}, {1, 2, 2}, {1, 0, 1, 1, 1, 0}, {1, 1, 2}},
   };
-  for (ElementType t : {ElementType::I8, ElementType::UI8, ElementType::I16,
-                        ElementType::I32, ElementType::F32})
+  for (ElementType t :
+       {ElementType::I8, ElementType::UI8, ElementType::I16, ElementType::I32})
     for (const Case &c : cases) {
       size_t n = c.kernel.size();
       Shape out = {c.x[0], c.x[1]};
@@ -989,6 +1025,60 @@ TEST_F(RuntimeKernelTest, MaxPool) {
                       {randomTensor(rng, t, c.x)}, tensorType(out, t)),
                 QCC_OK);
     }
+}
+
+//===----------------------------------------------------------------------===//
+// No floating point outside the boundary
+//===----------------------------------------------------------------------===//
+
+// The integer graph has f32 only at quantize/dequantize, and the runtime has
+// floating-point code nowhere else (test/Integration/CPU/no-float.test): every
+// other kernel that computes on elements rejects f32 (data movement kernels
+// move bytes of any type).
+TEST_F(RuntimeKernelTest, FloatOperandsAreErrorsOutsideTheBoundary) {
+  Tensor x = randomTensor(rng, ElementType::F32, {3, 40});
+  Tensor y = randomTensor(rng, ElementType::F32, {40});
+  Tensor i = randomTensor(rng, ElementType::I32, {3, 40});
+  for (const char *name : {"add", "sub", "mul", "div"})
+    expectRejectsFloat(std::string("%r0 = qcc.") + name +
+                           " %a0, %a1 : (tensor<3x40xf32>, tensor<40xf32>) -> "
+                           "tensor<3x40xf32>",
+                       {x, y}, "tensor<3x40xf32>");
+  for (const char *name : {"less", "greater"})
+    expectRejectsFloat(std::string("%r0 = qcc.") + name +
+                           " %a0, %a1 : (tensor<3x40xf32>, tensor<40xf32>) -> "
+                           "tensor<3x40xi1>",
+                       {x, y}, "tensor<3x40xi1>");
+  expectRejectsFloat("%r0 = qcc.relu %a0 : tensor<3x40xf32>", {x},
+                     "tensor<3x40xf32>");
+  expectRejectsFloat(
+      "%r0 = qcc.cast %a0 : tensor<3x40xf32> to tensor<3x40xi32>", {x},
+      "tensor<3x40xi32>");
+  expectRejectsFloat(
+      "%r0 = qcc.cast %a0 : tensor<3x40xi32> to tensor<3x40xf32>", {i},
+      "tensor<3x40xf32>");
+  for (const char *name : {"reduce_sum", "reduce_max"})
+    expectRejectsFloat(std::string("%r0 = qcc.") + name +
+                           " %a0 {axes = array<i64: 1>, keepdims = false} : "
+                           "(tensor<3x40xf32>) -> tensor<3xf32>",
+                       {x}, "tensor<3xf32>");
+  Tensor image = randomTensor(rng, ElementType::F32, {1, 2, 6, 6});
+  expectRejectsFloat("%r0 = qcc.max_pool %a0 {dilations = array<i64: 1, 1>, "
+                     "kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, "
+                     "0, 0>, strides = array<i64: 2, 2>} : "
+                     "(tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32>",
+                     {image}, "tensor<1x2x3x3xf32>");
+  // The op verifier already rejects a float key_mask; the kernel does too.
+  IntSoftmaxParams p = *makeIntSoftmaxParams(1e-3, 32);
+  Tensor scores = randomTensor(rng, ElementType::I32, {3, 2, 5, 40});
+  Tensor probs = Tensor::allocate(ElementType::UI8, {3, 2, 5, 40});
+  Ints attrs = {
+      p.inputBits, p.toExpScale.multiplier, p.toExpScale.shift, p.polyB,
+      p.polyC,     p.toE16.multiplier,      p.toE16.shift};
+  qcc_rt_tensor in[2] = {view(scores), view(x)}, out = view(probs);
+  expectFloatError(
+      qcc_rt_int_softmax(asKernelContext(rt), in, 2, &out, attrs.data()),
+      "int_softmax with an f32 key_mask");
 }
 
 //===----------------------------------------------------------------------===//
