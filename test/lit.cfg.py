@@ -24,6 +24,11 @@ llvm_config.add_tool_substitutions(["qcc-opt", "qcc", "qcc-run"], tool_dirs)
 config.substitutions.append(("%python", "/usr/bin/python3"))  # Debian's, with NumPy
 config.substitutions.append(("%qcc_bin", config.qcc_tools_dir))
 
+# The host architecture (tests that disassemble x86-64 code).
+import platform
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64")
+
 # Features from configure-time detection (cmake/QCCFeatures.cmake).
 if config.have_avx512:
     config.available_features.add("avx512")
