@@ -28,7 +28,7 @@ using namespace mlir::qcc;
 // Dyadic requantization
 //===----------------------------------------------------------------------===//
 
-int64_t mlir::qcc::applyDyadic(int64_t acc, Dyadic d) {
+int64_t mlir::qcc::applyDyadicWide(int64_t acc, Dyadic d) {
   __int128 product = static_cast<__int128>(acc) * d.multiplier;
   if (d.shift > 0)
     product =

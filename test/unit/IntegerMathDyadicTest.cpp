@@ -375,3 +375,28 @@ TEST(IntegerMathIsqrtTest, DISABLED_ExhaustiveBelow2Pow32) {
 }
 
 } // namespace
+
+// The inline int64 fast path of applyDyadic equals the 128-bit evaluation
+// for every argument it takes (|acc| <= 2^31, any int32 multiplier, shift
+// <= 62), including the extremes, and the wide path is used beyond.
+TEST(IntegerMathDyadicTest, FastPathEqualsWidePath) {
+  std::mt19937_64 rng(99);
+  const int64_t edges[] = {0, 1, -1, INT32_MAX, INT32_MIN,
+                           int64_t(1) << 31, -(int64_t(1) << 31) - 1,
+                           int64_t(1) << 40, INT64_MIN, INT64_MAX};
+  const int32_t multipliers[] = {0, 1, -1, INT32_MAX, INT32_MIN, 1 << 30};
+  for (int32_t shift = 0; shift <= 63; ++shift) {
+    for (int64_t acc : edges)
+      for (int32_t m : multipliers) {
+        Dyadic d{m, shift};
+        ASSERT_EQ(applyDyadic(acc, d), applyDyadicWide(acc, d))
+            << acc << " " << m << " " << shift;
+      }
+    for (int i = 0; i < 20000; ++i) {
+      auto acc = static_cast<int64_t>(static_cast<int32_t>(rng()));
+      Dyadic d{static_cast<int32_t>(rng()), shift};
+      ASSERT_EQ(applyDyadic(acc, d), applyDyadicWide(acc, d))
+          << acc << " " << d.multiplier << " " << shift;
+    }
+  }
+}

@@ -76,7 +76,24 @@ double dyadicValue(Dyadic d);
 /// the integer ops use them as sign flips) and every shift in [0, 127].
 /// For |acc| < 2^32 and |multiplier| < 2^31 the product is below 2^63 in
 /// magnitude, so the result never saturates.
-int64_t applyDyadic(int64_t acc, Dyadic d);
+inline int64_t applyDyadic(int64_t acc, Dyadic d);
+
+/// applyDyadic in 128-bit arithmetic, for any argument.
+int64_t applyDyadicWide(int64_t acc, Dyadic d);
+
+inline int64_t applyDyadic(int64_t acc, Dyadic d) {
+  // Fast path, the same value: for |acc| <= 2^31 and |m| <= 2^31 the
+  // product is at most 2^62 in magnitude, and adding 2^(shift-1) <= 2^61
+  // cannot overflow int64; the arithmetic shift is the floor.
+  if (acc >= -(int64_t(1) << 31) && acc <= (int64_t(1) << 31) &&
+      d.shift >= 0 && d.shift <= 62) {
+    int64_t product = acc * static_cast<int64_t>(d.multiplier);
+    if (d.shift == 0)
+      return product;
+    return (product + (int64_t(1) << (d.shift - 1))) >> d.shift;
+  }
+  return applyDyadicWide(acc, d);
+}
 
 /// Requantizes an int32 accumulator: clamp(applyDyadic(acc, d) + zeroPoint,
 /// qmin, qmax), evaluated in int64 (no intermediate overflow for any
