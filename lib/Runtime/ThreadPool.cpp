@@ -51,6 +51,16 @@ namespace {
 /// pool, which would deadlock.
 __thread bool inParallelJob = false;
 
+/// Pause instructions a thread spins (tens of microseconds) waiting for the
+/// next job or for the workers, before blocking on a condition variable.
+constexpr int kSpinIterations = 20000;
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 /// Claims and runs chunks of the pool's current job until none is left.
 void runChunks(ThreadPool *pool, RangeFn fn, void *state, int64_t size,
                int64_t chunk, int64_t numChunks) {
@@ -71,6 +81,16 @@ void *workerMain(void *arg) {
   uint64_t seen = 0;
   pthread_mutex_lock(&pool->mutex);
   for (;;) {
+    // Kernels of one run follow each other within microseconds: spin a
+    // little before sleeping, so that a job does not wait for a wake-up.
+    pthread_mutex_unlock(&pool->mutex);
+    for (int spin = 0;
+         spin < kSpinIterations &&
+         __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE) == seen &&
+         !__atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE);
+         ++spin)
+      cpuRelax();
+    pthread_mutex_lock(&pool->mutex);
     while (pool->generation == seen && !pool->stop)
       pthread_cond_wait(&pool->wake, &pool->mutex);
     if (pool->stop)
@@ -78,14 +98,13 @@ void *workerMain(void *arg) {
     seen = pool->generation;
     RangeFn fn = pool->fn;
     void *state = pool->state;
-    int64_t size = pool->size, chunk = pool->chunk,
-            numChunks = pool->numChunks;
+    int64_t size = pool->size, chunk = pool->chunk, numChunks = pool->numChunks;
     pthread_mutex_unlock(&pool->mutex);
     inParallelJob = true;
     runChunks(pool, fn, state, size, chunk, numChunks);
     inParallelJob = false;
     pthread_mutex_lock(&pool->mutex);
-    if (--pool->pending == 0)
+    if (__atomic_sub_fetch(&pool->pending, 1, __ATOMIC_ACQ_REL) == 0)
       pthread_cond_signal(&pool->done);
   }
   pthread_mutex_unlock(&pool->mutex);
@@ -128,7 +147,7 @@ void qcc_rt::destroyPool(qcc_rt_context *ctx) {
   if (!pool)
     return;
   pthread_mutex_lock(&pool->mutex);
-  pool->stop = true;
+  __atomic_store_n(&pool->stop, true, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
   for (int32_t i = 0; i < pool->numWorkers; ++i)
@@ -190,12 +209,16 @@ void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
   pool->numChunks = numChunks;
   pool->nextChunk = 0;
   pool->pending = pool->numWorkers;
-  ++pool->generation;
+  __atomic_add_fetch(&pool->generation, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
   inParallelJob = true;
   runChunks(pool, fn, state, size, chunk, numChunks);
   inParallelJob = false;
+  for (int spin = 0; spin < kSpinIterations &&
+                     __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0;
+       ++spin)
+    cpuRelax();
   pthread_mutex_lock(&pool->mutex);
   while (pool->pending > 0)
     pthread_cond_wait(&pool->done, &pool->mutex);
