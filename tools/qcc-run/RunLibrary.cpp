@@ -14,6 +14,7 @@
 #include "RunLibrary.h"
 
 #include "qcc-c/qcc.h"
+#include "qcc/Support/LibraryName.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -50,17 +51,6 @@ struct ModelApi {
   qcc_status (*setNumThreads)(qcc_context *, int32_t);
 };
 
-std::string getPrefix(llvm::StringRef path) {
-  llvm::StringRef stem = llvm::sys::path::stem(path);
-  stem.consume_front("lib");
-  std::string prefix;
-  for (char c : stem)
-    prefix.push_back(llvm::isAlnum(c) ? c : '_');
-  if (prefix.empty() || llvm::isDigit(prefix.front()))
-    prefix.insert(0, "model_");
-  return prefix;
-}
-
 } // namespace
 
 int mlir::qcc::runLibrary(llvm::StringRef path,
@@ -70,7 +60,7 @@ int mlir::qcc::runLibrary(llvm::StringRef path,
   void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail("cannot load '" + path + "': " + dlerror());
-  std::string prefix = getPrefix(path);
+  std::string prefix = getLibraryPrefix(path);
   ModelApi api;
   bool missing = false;
   auto bind = [&](auto &fn, const char *suffix) {

@@ -16,6 +16,7 @@
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Pipelines/Quantize.h"
+#include "qcc/Support/LibraryName.h"
 #include "qcc/Support/ShapeSpec.h"
 #include "qcc/Target/CPU/CPUTarget.h"
 
@@ -274,23 +275,11 @@ void printIntegerInterface(ModuleOp module) {
   }
 }
 
-/// The C identifier prefix of a library's functions: libNAME.so -> NAME.
-std::string getLibraryPrefix(StringRef path) {
-  StringRef stem = llvm::sys::path::stem(path);
-  stem.consume_front("lib");
-  std::string prefix;
-  for (char c : stem)
-    prefix.push_back(llvm::isAlnum(c) ? c : '_');
-  if (prefix.empty() || llvm::isDigit(prefix.front()))
-    prefix.insert(0, "model_");
-  return prefix;
-}
-
 /// --emit=llvm|obj|lib: the CPU backend.
 bool emitCode(ModuleOp module) {
   qcc::CPUTargetOptions options;
   options.cpu = mcpu;
-  options.prefix = emitKind == EmitKind::Lib ? getLibraryPrefix(outputFile)
+  options.prefix = emitKind == EmitKind::Lib ? qcc::getLibraryPrefix(outputFile)
                                              : std::string("model");
   FailureOr<OwningOpRef<ModuleOp>> lowered =
       qcc::lowerToRuntimeCalls(module, options);
