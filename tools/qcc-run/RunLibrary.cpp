@@ -53,6 +53,17 @@ struct ModelApi {
 
 } // namespace
 
+/// A file name for an output: its name with characters outside
+/// [A-Za-z0-9._-] replaced by '_'.
+std::string mlir::qcc::getOutputFileName(llvm::StringRef name) {
+  std::string file;
+  for (char c : name)
+    file += llvm::isAlnum(c) || c == '.' || c == '_' || c == '-' ? c : '_';
+  if (file.empty() || file == "." || file == "..")
+    file = "_" + file;
+  return file;
+}
+
 int mlir::qcc::runLibrary(llvm::StringRef path,
                           llvm::StringMap<NpyArray> &given,
                           llvm::StringRef outputDir, unsigned threads,
@@ -182,10 +193,7 @@ int mlir::qcc::runLibrary(llvm::StringRef path,
     return fail("cannot create output directory '" + outputDir +
                 "': " + ec.message());
   for (auto [i, tensor] : llvm::enumerate(outputTensors)) {
-    std::string file;
-    for (char c : outputNames[i])
-      file.push_back(
-          llvm::isAlnum(c) || c == '_' || c == '-' || c == '.' ? c : '_');
+    std::string file = getOutputFileName(outputNames[i]);
     llvm::SmallString<256> out(outputDir);
     llvm::sys::path::append(out, file + ".npy");
     if (llvm::Error err = writeTensorToNpy(tensor, out))

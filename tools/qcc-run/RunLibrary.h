@@ -14,6 +14,10 @@
 
 namespace mlir::qcc {
 
+/// The .npy file name (without extension) of an output named `name`: the
+/// characters other than letters, digits, '.', '_' and '-' replaced by '_'.
+std::string getOutputFileName(llvm::StringRef name);
+
 /// Runs the generated library at `path` on `given` inputs (by name) and
 /// writes one .npy per output into `outputDir`. Returns the exit code.
 int runLibrary(llvm::StringRef path, llvm::StringMap<NpyArray> &given,

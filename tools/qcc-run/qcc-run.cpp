@@ -356,17 +356,6 @@ bindInputs(func::FuncOp fn, llvm::StringMap<GivenInput> &given) {
   return tensors;
 }
 
-/// A file name for an output: its name with characters outside
-/// [A-Za-z0-9._-] replaced by '_'.
-std::string getOutputFileName(llvm::StringRef name) {
-  std::string file;
-  for (char c : name)
-    file += llvm::isAlnum(c) || c == '.' || c == '_' || c == '-' ? c : '_';
-  if (file.empty() || file == "." || file == "..")
-    file = "_" + file;
-  return file;
-}
-
 /// Times `runs` runs after a warm-up; prints the median and minimum.
 LogicalResult runBenchmark(qcc::Interpreter &interpreter,
                            llvm::ArrayRef<qcc::Tensor> args, unsigned runs) {
@@ -491,7 +480,7 @@ int main(int argc, char **argv) {
   llvm::StringSet<> written;
   for (auto [i, tensor] : llvm::enumerate(*outputs)) {
     std::string name = getValueName(fn, i, /*isResult=*/true);
-    std::string file = getOutputFileName(name);
+    std::string file = qcc::getOutputFileName(name);
     if (!written.insert(file).second)
       file += "_" + std::to_string(i);
     written.insert(file);
