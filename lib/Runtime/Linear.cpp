@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Gemm.h"
+#include "Im2Col.h"
 #include "Internal.h"
 
 #include <stdlib.h>
@@ -31,79 +32,6 @@ namespace {
 bool isLinearDtype(int64_t dtype) {
   return dtype == QCC_I8 || dtype == QCC_U8 || dtype == QCC_I16 ||
          dtype == QCC_I32;
-}
-
-//===----------------------------------------------------------------------===//
-// im2col
-//===----------------------------------------------------------------------===//
-
-struct ConvGeometry {
-  int64_t n = 0; // spatial rank
-  const int64_t *inSp, *outSp, *kernel, *strides, *padsBegin, *dilations;
-  int64_t inStrides[kMaxRank];
-  int64_t batch, channels, filters, groups;
-  int64_t inSize, outSize, kernelSize;
-  int64_t channelsPerGroup() const { return channels / groups; }
-  int64_t filtersPerGroup() const { return filters / groups; }
-};
-
-/// col[r][j - j0] for rows r in [r0, r1) (= channel of the group, kernel
-/// position) and output positions j in [j0, j1) of one image; zero for
-/// padding.
-template <typename T>
-void im2colRows(const ConvGeometry &g, const T *image, int64_t group,
-                int64_t j0, int64_t j1, int64_t r0, int64_t r1, T *col) {
-  int64_t n = g.n, cols = j1 - j0;
-  int64_t length = g.outSp[n - 1];
-  for (int64_t r = r0; r < r1; ++r) {
-    int64_t channel = group * g.channelsPerGroup() + r / g.kernelSize;
-    int64_t k = r % g.kernelSize;
-    int64_t kpos[kMaxRank];
-    for (int64_t d = n - 1; d >= 0; --d) {
-      kpos[d] = k % g.kernel[d];
-      k /= g.kernel[d];
-    }
-    const T *plane = image + channel * g.inSize;
-    T *dst = col + r * cols - j0;
-    int64_t s = g.strides[n - 1];
-    int64_t start = kpos[n - 1] * g.dilations[n - 1] - g.padsBegin[n - 1];
-    int64_t inLast = g.inSp[n - 1];
-    // Output rows overlapping [j0, j1), each clipped to the tile.
-    for (int64_t first = (j0 / length) * length; first < j1; first += length) {
-      int64_t row = first / length;
-      int64_t a = j0 > first ? j0 - first : 0;
-      int64_t b = j1 - first < length ? j1 - first : length;
-      bool valid = true;
-      int64_t offset = 0;
-      for (int64_t d = n - 2, rest = row; d >= 0; --d) {
-        int64_t o = rest % g.outSp[d];
-        rest /= g.outSp[d];
-        int64_t i = o * g.strides[d] - g.padsBegin[d] + kpos[d] * g.dilations[d];
-        valid &= i >= 0 && i < g.inSp[d];
-        offset += i * g.inStrides[d];
-      }
-      T *out = dst + first;
-      if (!valid) {
-        for (int64_t p = a; p < b; ++p)
-          out[p] = T(0);
-        continue;
-      }
-      const T *in = plane + offset;
-      for (int64_t p = a; p < b; ++p) {
-        int64_t i = p * s + start;
-        out[p] = i >= 0 && i < inLast ? in[i] : T(0);
-      }
-    }
-  }
-}
-
-template <typename T>
-void im2col(qcc_rt_context *ctx, const ConvGeometry &g, const T *image,
-            int64_t group, int64_t j0, int64_t j1, T *col) {
-  int64_t rows = g.channelsPerGroup() * g.kernelSize;
-  parallelFor(ctx, rows, grainFor(j1 - j0), [&](int64_t r0, int64_t r1) {
-    im2colRows(g, image, group, j0, j1, r0, r1, col);
-  });
 }
 
 int32_t runConv(qcc_rt_context *ctx, const ConvGeometry &g,
@@ -123,7 +51,8 @@ int32_t runConv(qcc_rt_context *ctx, const ConvGeometry &g,
   int64_t tile = g.outSize;
   if (!direct) {
     // Tiles of columns keep the buffer near 8 MiB.
-    int64_t cap = (int64_t(8) << 20) / (rows * inBytes > 0 ? rows * inBytes : 1);
+    int64_t cap =
+        (int64_t(8) << 20) / (rows * inBytes > 0 ? rows * inBytes : 1);
     tile = cap < 64 ? 64 : cap;
     if (tile > g.outSize)
       tile = g.outSize;
@@ -227,8 +156,8 @@ QCC_RT_DEFINE_KERNEL(matmul) {
   int32_t *pc = static_cast<int32_t *>(output->data);
   // No batch on the right: the left batch folds into the rows.
   if (bBatches == 1)
-    return gemm(ctx, aBatches * m, n, k, pa, lhs.dtype, k, pb, rhs.dtype, n,
-                pc, n);
+    return gemm(ctx, aBatches * m, n, k, pa, lhs.dtype, k, pb, rhs.dtype, n, pc,
+                n);
   // Broadcast batch dimensions, aligned at the right.
   int64_t nbatch = na > nb ? na : nb;
   int64_t outBatch[kMaxRank], sa[kMaxRank], sb[kMaxRank];
@@ -289,39 +218,17 @@ QCC_RT_DEFINE_KERNEL(conv) {
     return unsupportedDtype(ctx, name, input.dtype);
   if (!isLinearDtype(weight.dtype))
     return unsupportedDtype(ctx, name, weight.dtype);
-  if (output->dtype != QCC_I32 || (num_inputs > 2 && inputs[2].dtype != QCC_I32))
+  if (output->dtype != QCC_I32 ||
+      (num_inputs > 2 && inputs[2].dtype != QCC_I32))
     return unsupportedDtype(ctx, name, output->dtype);
+  if (weight.rank != input.rank)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "conv: weight rank %lld, input rank %lld",
+                            (long long)weight.rank, (long long)input.rank);
   ConvGeometry g;
-  g.n = input.rank - 2;
-  int64_t n = g.n;
-  if (n < 1 || !attrs || weight.rank != input.rank ||
-      output->rank != input.rank || attrs[1] != n || attrs[2 + n] != 2 * n ||
-      attrs[3 + 3 * n] != n)
-    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
-                            "conv: attrs do not match rank %lld",
-                            (long long)input.rank);
-  g.groups = attrs[0];
-  g.strides = attrs + 2;
-  g.padsBegin = attrs + 3 + n;
-  g.dilations = attrs + 4 + 3 * n;
-  g.inSp = input.shape + 2;
-  g.outSp = output->shape + 2;
-  g.kernel = weight.shape + 2;
-  getStrides(g.inSp, n, g.inStrides);
-  g.batch = input.shape[0];
-  g.channels = input.shape[1];
-  g.filters = weight.shape[0];
-  g.inSize = getNumElements(g.inSp, n);
-  g.outSize = getNumElements(g.outSp, n);
-  g.kernelSize = getNumElements(g.kernel, n);
-  if (g.groups < 1 || g.channels % g.groups || g.filters % g.groups ||
-      weight.shape[1] != g.channels / g.groups ||
-      output->shape[1] != g.filters)
-    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
-                            "conv: %lld channels, %lld filters of %lld, %lld "
-                            "groups",
-                            (long long)g.channels, (long long)g.filters,
-                            (long long)weight.shape[1], (long long)g.groups);
+  if (int32_t s =
+          parseConvGeometry(ctx, name, input, weight.shape, *output, attrs, g))
+    return s;
   if (getNumElements(*output) == 0)
     return QCC_OK;
   return runConv(ctx, g, input, weight, num_inputs > 2 ? &inputs[2] : nullptr,

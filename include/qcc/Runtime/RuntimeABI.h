@@ -114,6 +114,12 @@ QCC_RT_KERNEL(dequantize);
 QCC_RT_KERNEL(conv);
 QCC_RT_KERNEL(matmul);
 
+/* Fused linear op (qcc/Runtime/PackedLinear.h): inputs x (i8/u8), the
+   compile-time packed blob (u8, rank 1)[, residual]; attrs: none for a
+   matmul (x is rows x k in any leading dimensions), those of conv for a
+   convolution. The output has the blob's output type. */
+QCC_RT_KERNEL(linear);
+
 /* Elementwise on identical integer types (i32 in practice), broadcasting:
    add, sub, mul (wrapping), div (truncating; division by zero is an
    error). less, greater: result i1 (one byte per element). where: inputs

@@ -1,0 +1,124 @@
+//===- PackedLinear.h - compile-time packed operands of qcc_rt_linear -*- C++
+//-*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A fused linear op: an 8-bit matmul by constant weights, or an 8-bit
+// convolution, with its int32 bias and its requantization (optionally with
+// a residual branch) in one kernel, qcc_rt_linear (RuntimeABI.h). The
+// compiler packs the constant weights, the bias, the correction for the
+// activation's signedness and the epilogue's dyadics into one blob
+// (packLinear) that the generated library keeps as a constant global; the
+// kernel never re-packs them at run time.
+//
+// Semantics (bit for bit those of the unfused ops, docs/IntegerSemantics.md):
+//   acc[i][c] = sum_k x[i][k] * w[k][c] + bias[c]          (i32, wrapping)
+//   None:       out = acc
+//   Requant:    out = clamp(applyDyadic(acc, m_c, e_c) + zp, lo, hi)
+//   RequantAdd: out = clamp(applyDyadic(acc, m_c, e_c)
+//                           + applyDyadic(residual, rm_c, re_c), lo, hi)
+// with c the output channel (last dimension of a matmul, dimension 1 of a
+// convolution), m/e and rm/re one entry or one per channel.
+//
+// Blob layout (every section 64-byte aligned, offsets from the blob start):
+//   PackedLinearHeader
+//   weights: MatMul: ceil(n/16) blocks x ceil(k/4) groups x 16 columns x 4
+//            bytes (w[4g + t][16b + l] at ((b * groups + g) * 16 + l) * 4 + t);
+//            Conv: n rows of ceil(k/4)*4 bytes (zero padded)
+//   corr:    n16 = ceil(n/16)*16 int32: bias + the signedness correction
+//   mul, round, shift:            n16 int64 each (Requant, RequantAdd)
+//   resMul, resRound, resShift:   n16 int64 each (RequantAdd)
+// with round = 2^(shift - 1) (0 for shift 0). Both the AVX-512 VNNI path and
+// the portable path read this one layout.
+//
+// Signedness: vpdpbusd multiplies unsigned bytes by signed bytes. Weights
+// are i8; i8 activations are flipped to u8 by XOR 0x80 while loading
+// (x + 128), and corr holds -128 * sum_k w[k][c] to undo it (ALGORITHMS.md
+// §6). u8 activations are used as they are.
+//
+// Plain C++17 with no dependencies: compiled into the runtime archive and
+// into the compiler (which packs at compile time).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_RUNTIME_PACKEDLINEAR_H
+#define QCC_RUNTIME_PACKEDLINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace qcc_rt {
+
+enum class LinearKind : int64_t {
+  /// x (rows x k, any leading dimensions) times constant w (k x n).
+  MatMul = 0,
+  /// NCHW (N-d) convolution by constant w (n filters x k = channels/group *
+  /// kernel size); geometry in the kernel's attrs (those of qcc_rt_conv).
+  Conv = 1,
+};
+
+enum class LinearEpilogue : int64_t { None = 0, Requant = 1, RequantAdd = 2 };
+
+/// What the compiler knows about one fused linear op.
+struct LinearSpec {
+  LinearKind kind = LinearKind::MatMul;
+  /// Reduction length and output channels.
+  int64_t k = 0, n = 0;
+  /// MatMul: k x n row-major; Conv: n x k row-major (i8).
+  const int8_t *weights = nullptr;
+  /// n entries, or null for none.
+  const int32_t *bias = nullptr;
+  /// Element type of the activation: QCC_I8 or QCC_U8.
+  int64_t activationDtype = 4;
+  LinearEpilogue epilogue = LinearEpilogue::None;
+  /// Element type of the output (QCC_I32 for None; any integer type of at
+  /// most 32 bits otherwise), the clamp bounds and the output zero point.
+  int64_t outputDtype = 2;
+  int64_t lo = 0, hi = 0, zeroPoint = 0;
+  /// The accumulator's dyadics: 1 or n entries.
+  const int32_t *multiplier = nullptr, *shift = nullptr;
+  int64_t numScales = 0;
+  /// RequantAdd: the residual's element type and dyadics (1 or n entries).
+  int64_t residualDtype = 4;
+  const int32_t *residualMultiplier = nullptr, *residualShift = nullptr;
+  int64_t numResidualScales = 0;
+};
+
+/// The header at the start of every blob.
+struct PackedLinearHeader {
+  int64_t magic;
+  int64_t kind;
+  int64_t k, n, k4, n16;
+  int64_t flip; // XOR mask applied to activation bytes: 0 or 0x80
+  int64_t activationDtype;
+  int64_t epilogue;
+  int64_t outputDtype;
+  int64_t lo, hi, zeroPoint;
+  int64_t residualDtype;
+  int64_t weightsOffset, corrOffset;
+  int64_t mulOffset, roundOffset, shiftOffset;
+  int64_t resMulOffset, resRoundOffset, resShiftOffset;
+  int64_t totalBytes;
+};
+
+constexpr int64_t kPackedLinearMagic = 0x314e494c43434351; // "QCCCLIN1"
+
+/// Null when `spec` can be packed, otherwise why not (a static string):
+/// weights not i8-sized, an activation that is not 8-bit, a shift outside
+/// [0, 62], a RequantAdd multiplier of -2^31 (its sum could leave int64),
+/// bounds outside the output type, ...
+const char *checkLinearSpec(const LinearSpec &spec);
+
+/// Bytes of the blob of a valid spec.
+size_t getPackedLinearSize(const LinearSpec &spec);
+
+/// Writes the blob of a valid spec to `out` (getPackedLinearSize bytes,
+/// 64-byte aligned). Returns false (writing nothing) when checkLinearSpec
+/// fails.
+bool packLinear(const LinearSpec &spec, void *out);
+
+} // namespace qcc_rt
+
+#endif // QCC_RUNTIME_PACKEDLINEAR_H

@@ -1,0 +1,434 @@
+//===- FusedLinear.cpp - qcc_rt_linear: GEMM/conv + epilogue ----*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The fused linear kernel: an 8-bit matmul by compile-time packed weights,
+// or an 8-bit convolution, with bias, requantization and residual add in
+// the same pass over the accumulators (qcc/Runtime/PackedLinear.h). Work is
+// split into tiles (FusedLinear.h) run on the context's threads; the tile
+// code is the AVX-512 VNNI one when the CPU has it, else the portable one.
+//
+// MatMul: tasks are panels of kPanelBlocks column blocks x chunks of rows,
+// panel-major, so a thread's consecutive tasks reuse one panel of weights
+// from cache. Conv: per image and group, tiles of output positions are
+// gathered (im2col, or the input itself for 1x1 stride-1 unpadded
+// kernels) and packed with the activation flip, then multiplied by the
+// group's filters.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusedLinear.h"
+#include "Im2Col.h"
+
+#include "qcc/Quant/IntegerMath.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
+using namespace qcc_rt;
+
+namespace {
+
+constexpr int64_t kPanelBlocks = 3;
+constexpr int64_t kTileRows = 8;
+
+//===----------------------------------------------------------------------===//
+// Portable tiles
+//===----------------------------------------------------------------------===//
+
+int64_t loadAs64(const void *base, int64_t dtype, int64_t index) {
+  switch (dtype) {
+  case QCC_I8:
+    return static_cast<const int8_t *>(base)[index];
+  case QCC_U8:
+    return static_cast<const uint8_t *>(base)[index];
+  case QCC_I16:
+    return static_cast<const int16_t *>(base)[index];
+  default:
+    return static_cast<const int32_t *>(base)[index];
+  }
+}
+
+void storeAs(void *base, int64_t dtype, int64_t index, int64_t value) {
+  switch (dtype) {
+  case QCC_I8:
+    static_cast<int8_t *>(base)[index] = static_cast<int8_t>(value);
+    return;
+  case QCC_U8:
+    static_cast<uint8_t *>(base)[index] = static_cast<uint8_t>(value);
+    return;
+  case QCC_I16:
+    static_cast<int16_t *>(base)[index] = static_cast<int16_t>(value);
+    return;
+  default:
+    static_cast<int32_t *>(base)[index] = static_cast<int32_t>(value);
+    return;
+  }
+}
+
+/// The epilogue of one accumulator (corr not yet added) of channel c.
+int64_t finish(const PackedLinearHeader &h, const uint8_t *blob, int64_t c,
+               uint32_t acc, const void *residual, int64_t index) {
+  auto corr = reinterpret_cast<const int32_t *>(blob + h.corrOffset);
+  int32_t x = static_cast<int32_t>(acc + static_cast<uint32_t>(corr[c]));
+  auto epilogue = static_cast<LinearEpilogue>(h.epilogue);
+  if (epilogue == LinearEpilogue::None)
+    return x;
+  auto table = [&](int64_t offset) {
+    return reinterpret_cast<const int64_t *>(blob + offset)[c];
+  };
+  mlir::qcc::Dyadic d{static_cast<int32_t>(table(h.mulOffset)),
+                      static_cast<int32_t>(table(h.shiftOffset))};
+  int64_t v = mlir::qcc::applyDyadic(x, d);
+  if (epilogue == LinearEpilogue::Requant) {
+    v += h.zeroPoint;
+  } else {
+    mlir::qcc::Dyadic r{static_cast<int32_t>(table(h.resMulOffset)),
+                        static_cast<int32_t>(table(h.resShiftOffset))};
+    v += mlir::qcc::applyDyadic(loadAs64(residual, h.residualDtype, index), r);
+  }
+  return v < h.lo ? h.lo : v > h.hi ? h.hi : v;
+}
+
+template <bool ChannelsAlongColumns>
+void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
+                   int64_t b1) {
+  const PackedLinearHeader &h = *t.header;
+  int64_t groups = h.k4 / 4;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t *row = t.rows + r * t.rowStride;
+    for (int64_t b = b0; b < b1; ++b) {
+      uint32_t acc[16] = {0};
+      const uint8_t *p = t.packed + b * groups * 64;
+      for (int64_t g = 0; g < groups; ++g, p += 64) {
+        uint32_t x[4];
+        for (int64_t i = 0; i < 4; ++i) {
+          uint8_t v = 4 * g + i < h.k ? row[4 * g + i] ^ t.flip : 0;
+          // The broadcast operand is unsigned for a matmul (activations)
+          // and signed for a convolution (weights).
+          x[i] = ChannelsAlongColumns
+                     ? v
+                     : static_cast<uint32_t>(static_cast<int8_t>(v));
+        }
+        for (int64_t l = 0; l < 16; ++l)
+          for (int64_t i = 0; i < 4; ++i) {
+            uint8_t y = p[l * 4 + i];
+            acc[l] +=
+                x[i] * (ChannelsAlongColumns
+                            ? static_cast<uint32_t>(static_cast<int8_t>(y))
+                            : static_cast<uint32_t>(y));
+          }
+      }
+      for (int64_t l = 0; l < 16 && b * 16 + l < t.cols; ++l) {
+        int64_t col = b * 16 + l;
+        int64_t c = ChannelsAlongColumns ? col : t.channelBase + r;
+        int64_t index = r * t.outRowStride + col;
+        storeAs(t.out, h.outputDtype, index,
+                finish(h, t.blob, c, acc[l], t.residual, index));
+      }
+    }
+  }
+}
+
+void runTiles(const LinearTiles &t, bool vnni, int64_t r0, int64_t r1,
+              int64_t b0, int64_t b1) {
+  if (vnni && linearTilesVnni(t, r0, r1, b0, b1))
+    return;
+  linearTilesPortable(t, r0, r1, b0, b1);
+}
+
+/// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads.
+void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
+                 int64_t blocks, int64_t rowsPerTask) {
+  bool vnni = useVnni();
+  int64_t panels = (blocks + kPanelBlocks - 1) / kPanelBlocks;
+  int64_t chunks = (rows + rowsPerTask - 1) / rowsPerTask;
+  int64_t work = rowsPerTask * kPanelBlocks * 16 * t.header->k4;
+  int64_t grain = kParallelWork / (work > 0 ? work : 1);
+  parallelFor(
+      ctx, panels * chunks, grain < 1 ? 1 : grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t task = t0; task < t1; ++task) {
+          int64_t panel = task / chunks, chunk = task % chunks;
+          int64_t r0 = chunk * rowsPerTask;
+          int64_t r1 = r0 + rowsPerTask < rows ? r0 + rowsPerTask : rows;
+          int64_t b0 = panel * kPanelBlocks;
+          int64_t b1 = b0 + kPanelBlocks < blocks ? b0 + kPanelBlocks : blocks;
+          runTiles(t, vnni, r0, r1, b0, b1);
+        }
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Checks
+//===----------------------------------------------------------------------===//
+
+const PackedLinearHeader *getHeader(qcc_rt_context *ctx,
+                                    const qcc_rt_tensor &blob) {
+  if (blob.dtype != QCC_U8 || blob.rank != 1 ||
+      blob.shape[0] < static_cast<int64_t>(sizeof(PackedLinearHeader)) ||
+      reinterpret_cast<uintptr_t>(blob.data) % 64) {
+    qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                     "linear: the second input is not a packed blob");
+    return nullptr;
+  }
+  auto *h = static_cast<const PackedLinearHeader *>(blob.data);
+  if (h->magic != kPackedLinearMagic || h->totalBytes != blob.shape[0] ||
+      h->kind < 0 || h->kind > 1 || h->epilogue < 0 || h->epilogue > 2) {
+    qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                     "linear: the packed blob is corrupt");
+    return nullptr;
+  }
+  return h;
+}
+
+bool sameShape(const qcc_rt_tensor &a, const qcc_rt_tensor &b) {
+  if (a.rank != b.rank)
+    return false;
+  for (int64_t d = 0; d < a.rank; ++d)
+    if (a.shape[d] != b.shape[d])
+      return false;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Drivers
+//===----------------------------------------------------------------------===//
+
+int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
+                  const qcc_rt_tensor &x, const qcc_rt_tensor &out,
+                  const void *residual) {
+  if (x.rank < 1 || x.shape[x.rank - 1] != h.k || out.rank != x.rank ||
+      out.shape[out.rank - 1] != h.n)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: shapes do not match %lld x %lld weights",
+                            (long long)h.k, (long long)h.n);
+  for (int64_t d = 0; d + 1 < x.rank; ++d)
+    if (x.shape[d] != out.shape[d])
+      return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                              "linear: output dimension %lld is %lld, not "
+                              "%lld",
+                              (long long)d, (long long)out.shape[d],
+                              (long long)x.shape[d]);
+  int64_t rows = getNumElements(x) / h.k;
+  LinearTiles t;
+  t.header = &h;
+  t.blob = reinterpret_cast<const uint8_t *>(&h);
+  t.channelsAlongColumns = true;
+  t.channelBase = 0;
+  t.rows = static_cast<const uint8_t *>(x.data);
+  t.rowStride = h.k;
+  t.flip = static_cast<uint8_t>(h.flip);
+  t.packed = t.blob + h.weightsOffset;
+  t.cols = h.n;
+  t.out = out.data;
+  t.residual = residual;
+  t.outRowStride = h.n;
+  // Enough rows per task to amortise the panel, few enough to feed every
+  // thread.
+  int64_t rowsPerTask = 64;
+  int64_t panels = (h.n16 / 16 + kPanelBlocks - 1) / kPanelBlocks;
+  while (rowsPerTask > kTileRows &&
+         panels * ((rows + rowsPerTask - 1) / rowsPerTask) <
+             4 * int64_t(ctx ? ctx->numThreads : 1))
+    rowsPerTask /= 2;
+  runAllTiles(ctx, t, rows, h.n16 / 16, rowsPerTask);
+  return QCC_OK;
+}
+
+int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
+                const qcc_rt_tensor &x, const qcc_rt_tensor &out,
+                const void *residual, const int64_t *attrs) {
+  if (x.rank < 3 || x.rank > kMaxRank)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: convolution input of rank %lld",
+                            (long long)x.rank);
+  int64_t n = x.rank - 2;
+  if (!attrs || attrs[1] != n || attrs[4 + 4 * n] != n)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: attrs do not match rank %lld",
+                            (long long)x.rank);
+  // The weight shape: filters, channels per group, kernel (the [n] kernel
+  // dimensions follow the conv attrs).
+  int64_t groups = attrs[0];
+  int64_t weightShape[kMaxRank];
+  weightShape[0] = h.n;
+  weightShape[1] = groups > 0 ? x.shape[1] / groups : 0;
+  for (int64_t d = 0; d < n; ++d)
+    weightShape[2 + d] = attrs[5 + 4 * n + d];
+  ConvGeometry g;
+  if (int32_t s =
+          parseConvGeometry(ctx, "linear", x, weightShape, out, attrs, g))
+    return s;
+  if (g.channelsPerGroup() * g.kernelSize != h.k)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: %lld weights per filter, expected %lld",
+                            (long long)h.k,
+                            (long long)(g.channelsPerGroup() * g.kernelSize));
+  if (getNumElements(out) == 0)
+    return QCC_OK;
+  bool direct = g.kernelSize == 1;
+  for (int64_t d = 0; d < n && direct; ++d)
+    direct =
+        g.strides[d] == 1 && g.padsBegin[d] == 0 && g.inSp[d] == g.outSp[d];
+  // Position tiles: multiples of 16 whose packed columns stay near 1 MiB.
+  int64_t tile = ((int64_t(1) << 20) / h.k4) / 16 * 16;
+  tile = tile < 64 ? 64 : tile;
+  int64_t out16 = (g.outSize + 15) / 16 * 16;
+  if (tile > out16)
+    tile = out16;
+  size_t colBytes = direct ? 0 : static_cast<size_t>(h.k * tile);
+  size_t packedBytes = static_cast<size_t>(h.k4 * tile);
+  auto *memory = static_cast<uint8_t *>(malloc(colBytes + packedBytes + 128));
+  if (!memory)
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                            "linear: out of memory");
+  uint8_t *col = memory;
+  uint8_t *packed = memory + (colBytes + 63) / 64 * 64;
+  int64_t mg = g.filtersPerGroup();
+  int64_t outBytes = static_cast<int64_t>(getElementSize(h.outputDtype));
+  int64_t resBytes =
+      residual ? static_cast<int64_t>(getElementSize(h.residualDtype)) : 0;
+  const auto *in = static_cast<const uint8_t *>(x.data);
+  const uint8_t *weights =
+      reinterpret_cast<const uint8_t *>(&h) + h.weightsOffset;
+  for (int64_t image = 0; image < g.batch; ++image)
+    for (int64_t group = 0; group < g.groups; ++group) {
+      const uint8_t *img = in + image * g.channels * g.inSize;
+      int64_t outBase = (image * g.filters + group * mg) * g.outSize;
+      for (int64_t j0 = 0; j0 < g.outSize; j0 += tile) {
+        int64_t j1 = j0 + tile < g.outSize ? j0 + tile : g.outSize;
+        int64_t cols = j1 - j0, blocks = (cols + 15) / 16;
+        const uint8_t *src;
+        int64_t ld;
+        if (direct) {
+          src = img + group * g.channelsPerGroup() * g.inSize + j0;
+          ld = g.inSize;
+        } else {
+          im2col(ctx, g, img, group, j0, j1, col);
+          src = col;
+          ld = cols;
+        }
+        parallelFor(ctx, blocks, grainFor(16 * h.k4),
+                    [&](int64_t b0, int64_t b1) {
+                      packColumns(src, ld, h.k, h.k4, cols,
+                                  static_cast<uint8_t>(h.flip), packed, b0, b1);
+                    });
+        LinearTiles t;
+        t.header = &h;
+        t.blob = reinterpret_cast<const uint8_t *>(&h);
+        t.channelsAlongColumns = false;
+        t.channelBase = group * mg;
+        t.rows = weights + group * mg * h.k4;
+        t.rowStride = h.k4;
+        t.flip = 0;
+        t.packed = packed;
+        t.cols = cols;
+        t.out = static_cast<uint8_t *>(out.data) + (outBase + j0) * outBytes;
+        t.residual = residual ? static_cast<const uint8_t *>(residual) +
+                                    (outBase + j0) * resBytes
+                              : nullptr;
+        t.outRowStride = g.outSize;
+        runAllTiles(ctx, t, mg, blocks, kTileRows);
+      }
+    }
+  free(memory);
+  return QCC_OK;
+}
+
+} // namespace
+
+void qcc_rt::linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,
+                                 int64_t b0, int64_t b1) {
+  if (t.channelsAlongColumns)
+    tilesPortable<true>(t, r0, r1, b0, b1);
+  else
+    tilesPortable<false>(t, r0, r1, b0, b1);
+}
+
+void qcc_rt::packColumns(const uint8_t *src, int64_t ld, int64_t k, int64_t k4,
+                         int64_t cols, uint8_t flip, uint8_t *dst, int64_t b0,
+                         int64_t b1) {
+  int64_t groups = k4 / 4;
+  for (int64_t b = b0; b < b1; ++b) {
+    uint8_t *out = dst + b * groups * 64;
+    int64_t c0 = b * 16;
+    bool full = c0 + 16 <= cols;
+    for (int64_t g = 0; g < groups; ++g, out += 64) {
+      const uint8_t *r[4];
+      bool valid[4];
+      for (int64_t i = 0; i < 4; ++i) {
+        valid[i] = 4 * g + i < k;
+        r[i] = src + (4 * g + i) * ld + c0;
+      }
+#if defined(__x86_64__)
+      if (full && valid[3]) {
+        // Four rows of 16 bytes interleaved into 16 lanes of 4 bytes.
+        __m128i m = _mm_set1_epi8(static_cast<char>(flip));
+        __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)r[0]), m);
+        __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)r[1]), m);
+        __m128i x2 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)r[2]), m);
+        __m128i x3 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)r[3]), m);
+        __m128i lo01 = _mm_unpacklo_epi8(x0, x1),
+                hi01 = _mm_unpackhi_epi8(x0, x1);
+        __m128i lo23 = _mm_unpacklo_epi8(x2, x3),
+                hi23 = _mm_unpackhi_epi8(x2, x3);
+        auto *o = reinterpret_cast<__m128i *>(out);
+        _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(lo01, lo23));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo01, lo23));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi01, hi23));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi01, hi23));
+        continue;
+      }
+#endif
+      for (int64_t l = 0; l < 16; ++l)
+        for (int64_t i = 0; i < 4; ++i)
+          out[l * 4 + i] = valid[i] && c0 + l < cols
+                               ? static_cast<uint8_t>(r[i][l] ^ flip)
+                               : 0;
+    }
+  }
+}
+
+extern "C" {
+
+QCC_RT_DEFINE_KERNEL(linear) {
+  const char *name = "linear";
+  if (int32_t s = checkNumInputs(ctx, name, num_inputs, 2, 3))
+    return s;
+  if (int32_t s = checkTensors(ctx, name, inputs, num_inputs, output))
+    return s;
+  const PackedLinearHeader *h = getHeader(ctx, inputs[1]);
+  if (!h)
+    return QCC_ERROR_RUNTIME;
+  const qcc_rt_tensor &x = inputs[0];
+  if (x.dtype != h->activationDtype)
+    return unsupportedDtype(ctx, name, x.dtype);
+  if (output->dtype != h->outputDtype)
+    return unsupportedDtype(ctx, name, output->dtype);
+  bool add = h->epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd);
+  if ((num_inputs == 3) != add)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: a residual input goes with a residual-add "
+                            "epilogue");
+  const void *residual = nullptr;
+  if (add) {
+    if (inputs[2].dtype != h->residualDtype)
+      return unsupportedDtype(ctx, name, inputs[2].dtype);
+    if (!sameShape(inputs[2], *output))
+      return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                              "linear: the residual's shape is not the "
+                              "output's");
+    residual = inputs[2].data;
+  }
+  if (h->kind == static_cast<int64_t>(LinearKind::MatMul))
+    return runMatMul(ctx, *h, x, *output, residual);
+  return runConv(ctx, *h, x, *output, residual, attrs);
+}
+
+} // extern "C"

@@ -1,0 +1,70 @@
+//===- FusedLinear.h - tiles of the fused linear kernel ---------*- C++ -*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qcc_rt_linear (FusedLinear.cpp) computes its output in tiles of a
+// "broadcast" operand (rows, four bytes at a time broadcast to all lanes)
+// times a "packed" operand (blocks of 16 columns, PackedLinear.h's VNNI
+// layout), each tile finished by the blob's epilogue:
+//   MatMul: rows = activation rows (flipped by the blob's XOR mask while
+//           loading), packed = the weights, column c = output channel c;
+//   Conv:   rows = filters (output channel = row), packed = a tile of the
+//           im2col matrix (already flipped), column = output position.
+// The portable implementation (FusedLinear.cpp) and the AVX-512 VNNI one
+// (FusedLinearVnni.cpp) give identical bits.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_LIB_RUNTIME_FUSEDLINEAR_H
+#define QCC_LIB_RUNTIME_FUSEDLINEAR_H
+
+#include "Internal.h"
+
+#include "qcc/Runtime/PackedLinear.h"
+
+namespace qcc_rt {
+
+struct LinearTiles {
+  const PackedLinearHeader *header;
+  const uint8_t *blob;
+  /// Whether output channels run along columns (MatMul) or rows (Conv).
+  bool channelsAlongColumns;
+  /// Conv: the output channel of row 0 (the group's first filter).
+  int64_t channelBase;
+  /// Broadcast operand: row r at rows + r * rowStride, header->k valid bytes
+  /// (Conv: k4, zero padded).
+  const uint8_t *rows;
+  int64_t rowStride;
+  /// XOR applied to broadcast bytes (MatMul with i8 activations).
+  uint8_t flip;
+  /// Packed operand: block b, group g at packed + (b * groups + g) * 64.
+  const uint8_t *packed;
+  /// Valid columns (the last block may be partial).
+  int64_t cols;
+  /// Output (and residual) element (r, c) at index r * outRowStride + c.
+  void *out;
+  const void *residual;
+  int64_t outRowStride;
+};
+
+/// Rows [r0, r1) x column blocks [b0, b1) of `t`, portable code.
+void linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,
+                         int64_t b0, int64_t b1);
+
+/// The same with AVX-512 VNNI; false (having done nothing) when the archive
+/// was built without x86-64 support for it. Callers check useVnni() first.
+bool linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
+                     int64_t b1);
+
+/// Packs rows [0, k4) x columns [0, cols) of a row-major byte matrix (row
+/// stride ld, rows >= k read as zero, bytes XORed with `flip`) into the VNNI
+/// layout of `blocks` = ceil(cols / 16) blocks, columns >= cols zero.
+void packColumns(const uint8_t *src, int64_t ld, int64_t k, int64_t k4,
+                 int64_t cols, uint8_t flip, uint8_t *dst, int64_t b0,
+                 int64_t b1);
+
+} // namespace qcc_rt
+
+#endif // QCC_LIB_RUNTIME_FUSEDLINEAR_H

@@ -1,0 +1,292 @@
+//===- FusedLinearVnni.cpp - AVX-512 VNNI tiles of qcc_rt_linear -*- C++
+//-*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Register tiles of up to 8 rows x 3 blocks of 16 columns: 24 zmm
+// accumulators, per group of four k three 64-byte loads of the packed
+// operand and one broadcast per row, each feeding vpdpbusd (u8 x s8 -> the
+// i32 lane's four products added). The epilogue runs on the registers:
+//   acc + corr (i32, wrapping), then per half of 8 lanes in int64:
+//   (x * m + round) >> shift   (vpmuldq, vpaddq, vpsravq)
+// which is applyDyadic's int64 path (IntegerMath.h: |x| <= 2^31 and
+// shift <= 62, so the product and the rounding term fit), plus the zero
+// point or the residual's own dyadic, clamped (vpmaxsq/vpminsq) and
+// narrowed to the output type with masked stores for partial blocks.
+//
+// Compiled with target attributes only; callers check useVnni() first, so
+// the archive still runs on any x86-64 CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusedLinear.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+using namespace qcc_rt;
+
+#if defined(__x86_64__)
+
+#define QCC_VNNI_TARGET                                                        \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+namespace {
+
+constexpr int kMaxR = 8, kMaxV = 3;
+
+/// Epilogue parameters of 16 output lanes; the int64 ones per half.
+struct Params {
+  __m512i corr;
+  __m512i mul[2], round[2], shift[2];
+  __m512i resMul[2], resRound[2], resShift[2];
+};
+
+QCC_VNNI_TARGET inline const int64_t *table(const LinearTiles &t,
+                                            int64_t offset) {
+  return reinterpret_cast<const int64_t *>(t.blob + offset);
+}
+
+/// Channels c0 .. c0 + 15 along the lanes (a matmul's columns).
+QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
+  const PackedLinearHeader &h = *t.header;
+  p.corr = _mm512_loadu_si512(t.blob + h.corrOffset + c0 * 4);
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
+    return;
+  for (int half = 0; half < 2; ++half) {
+    int64_t c = c0 + 8 * half;
+    p.mul[half] = _mm512_loadu_si512(table(t, h.mulOffset) + c);
+    p.round[half] = _mm512_loadu_si512(table(t, h.roundOffset) + c);
+    p.shift[half] = _mm512_loadu_si512(table(t, h.shiftOffset) + c);
+    if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd)) {
+      p.resMul[half] = _mm512_loadu_si512(table(t, h.resMulOffset) + c);
+      p.resRound[half] = _mm512_loadu_si512(table(t, h.resRoundOffset) + c);
+      p.resShift[half] = _mm512_loadu_si512(table(t, h.resShiftOffset) + c);
+    }
+  }
+}
+
+/// One channel c in every lane (a convolution's row).
+QCC_VNNI_TARGET void broadcastParams(const LinearTiles &t, int64_t c,
+                                     Params &p) {
+  const PackedLinearHeader &h = *t.header;
+  p.corr = _mm512_set1_epi32(
+      reinterpret_cast<const int32_t *>(t.blob + h.corrOffset)[c]);
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
+    return;
+  p.mul[0] = p.mul[1] = _mm512_set1_epi64(table(t, h.mulOffset)[c]);
+  p.round[0] = p.round[1] = _mm512_set1_epi64(table(t, h.roundOffset)[c]);
+  p.shift[0] = p.shift[1] = _mm512_set1_epi64(table(t, h.shiftOffset)[c]);
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd)) {
+    p.resMul[0] = p.resMul[1] = _mm512_set1_epi64(table(t, h.resMulOffset)[c]);
+    p.resRound[0] = p.resRound[1] =
+        _mm512_set1_epi64(table(t, h.resRoundOffset)[c]);
+    p.resShift[0] = p.resShift[1] =
+        _mm512_set1_epi64(table(t, h.resShiftOffset)[c]);
+  }
+}
+
+/// applyDyadic on 8 int32 values, in int64 lanes.
+QCC_VNNI_TARGET inline __m512i dyadic8(__m256i x, __m512i mul, __m512i round,
+                                       __m512i shift) {
+  __m512i product = _mm512_mul_epi32(_mm512_cvtepi32_epi64(x), mul);
+  return _mm512_srav_epi64(_mm512_add_epi64(product, round), shift);
+}
+
+QCC_VNNI_TARGET inline __m256i half(__m512i x, int which) {
+  return which ? _mm512_extracti64x4_epi64(x, 1) : _mm512_castsi512_si256(x);
+}
+
+QCC_VNNI_TARGET inline __m512i loadResidual(int64_t dtype, const void *base,
+                                            int64_t index, __mmask16 mask) {
+  switch (dtype) {
+  case QCC_I8:
+    return _mm512_cvtepi8_epi32(
+        _mm_maskz_loadu_epi8(mask, static_cast<const int8_t *>(base) + index));
+  case QCC_U8:
+    return _mm512_cvtepu8_epi32(
+        _mm_maskz_loadu_epi8(mask, static_cast<const uint8_t *>(base) + index));
+  case QCC_I16:
+    return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(
+        mask, static_cast<const int16_t *>(base) + index));
+  default:
+    return _mm512_maskz_loadu_epi32(mask,
+                                    static_cast<const int32_t *>(base) + index);
+  }
+}
+
+/// Finishes and stores 16 accumulators at output index `index`.
+QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
+                              __m512i acc, int64_t index, __mmask16 mask) {
+  const PackedLinearHeader &h = *t.header;
+  __m512i x = _mm512_add_epi32(acc, p.corr);
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None)) {
+    _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) + index, mask, x);
+    return;
+  }
+  bool add = h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd);
+  __m512i residual =
+      add ? loadResidual(h.residualDtype, t.residual, index, mask)
+          : _mm512_setzero_si512();
+  __m512i lo = _mm512_set1_epi64(h.lo), hi = _mm512_set1_epi64(h.hi);
+  __m512i zp = _mm512_set1_epi64(h.zeroPoint);
+  __m256i narrowed[2];
+  for (int i = 0; i < 2; ++i) {
+    __m512i v = dyadic8(half(x, i), p.mul[i], p.round[i], p.shift[i]);
+    v = add ? _mm512_add_epi64(v, dyadic8(half(residual, i), p.resMul[i],
+                                          p.resRound[i], p.resShift[i]))
+            : _mm512_add_epi64(v, zp);
+    v = _mm512_min_epi64(_mm512_max_epi64(v, lo), hi);
+    narrowed[i] = _mm512_cvtepi64_epi32(v);
+  }
+  __m512i y =
+      _mm512_inserti64x4(_mm512_castsi256_si512(narrowed[0]), narrowed[1], 1);
+  switch (h.outputDtype) {
+  case QCC_I8:
+  case QCC_U8:
+    _mm_mask_storeu_epi8(static_cast<uint8_t *>(t.out) + index, mask,
+                         _mm512_cvtepi32_epi8(y));
+    return;
+  case QCC_I16:
+    _mm256_mask_storeu_epi16(static_cast<int16_t *>(t.out) + index, mask,
+                             _mm512_cvtepi32_epi16(y));
+    return;
+  default:
+    _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) + index, mask, y);
+    return;
+  }
+}
+
+/// One group of four k: acc[r][v] += rows' words x the packed blocks.
+template <bool Cols, int R, int V>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
+     const int32_t *words, __m512i flip) {
+  __m512i b[V];
+  for (int v = 0; v < V; ++v)
+    b[v] = _mm512_loadu_si512(packed + v * blockStride);
+  for (int r = 0; r < R; ++r) {
+    __m512i a = _mm512_set1_epi32(words[r]);
+    if (Cols)
+      a = _mm512_xor_si512(a, flip);
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
+                       : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+  }
+}
+
+/// Rows [r0, r0 + R) x blocks [b0, b0 + V).
+template <bool Cols, int R, int V>
+QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
+  const PackedLinearHeader &h = *t.header;
+  int64_t groups = h.k4 / 4;
+  // Groups whose four broadcast bytes are all in the row (a matmul's
+  // activation rows have k bytes; a convolution's weight rows k4).
+  int64_t whole = Cols ? h.k / 4 : groups;
+  __m512i acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = _mm512_setzero_si512();
+  const uint8_t *rows[R];
+  for (int r = 0; r < R; ++r)
+    rows[r] = t.rows + (r0 + r) * t.rowStride;
+  const uint8_t *packed = t.packed + b0 * groups * 64;
+  int64_t blockStride = groups * 64;
+  __m512i flip = _mm512_set1_epi8(static_cast<char>(t.flip));
+  int32_t words[R];
+  for (int64_t g = 0; g < whole; ++g) {
+    for (int r = 0; r < R; ++r)
+      memcpy(&words[r], rows[r] + 4 * g, 4);
+    step<Cols, R, V>(acc, packed + g * 64, blockStride, words, flip);
+  }
+  if (whole < groups) {
+    // The last, partial group of a matmul row: missing bytes are zero (the
+    // packed weights there are zero too).
+    for (int r = 0; r < R; ++r) {
+      uint8_t bytes[4] = {0, 0, 0, 0};
+      memcpy(bytes, rows[r] + 4 * whole, static_cast<size_t>(h.k - 4 * whole));
+      memcpy(&words[r], bytes, 4);
+    }
+    step<Cols, R, V>(acc, packed + whole * 64, blockStride, words, flip);
+  }
+  Params p;
+  for (int v = 0; v < V; ++v) {
+    int64_t c0 = (b0 + v) * 16;
+    int64_t left = t.cols - c0;
+    if (left <= 0)
+      break;
+    __mmask16 mask =
+        left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    if (Cols)
+      loadParams(t, c0, p);
+    for (int r = 0; r < R; ++r) {
+      if (!Cols)
+        broadcastParams(t, t.channelBase + r0 + r, p);
+      finish16(t, p, acc[r][v], (r0 + r) * t.outRowStride + c0, mask);
+    }
+  }
+}
+
+using TileFn = void (*)(const LinearTiles &, int64_t, int64_t);
+
+template <bool Cols, int R> TileFn pickV(int v) {
+  switch (v) {
+  case 1:
+    return tile<Cols, R, 1>;
+  case 2:
+    return tile<Cols, R, 2>;
+  default:
+    return tile<Cols, R, 3>;
+  }
+}
+
+template <bool Cols> TileFn pick(int r, int v) {
+  switch (r) {
+  case 1:
+    return pickV<Cols, 1>(v);
+  case 2:
+    return pickV<Cols, 2>(v);
+  case 3:
+    return pickV<Cols, 3>(v);
+  case 4:
+    return pickV<Cols, 4>(v);
+  case 5:
+    return pickV<Cols, 5>(v);
+  case 6:
+    return pickV<Cols, 6>(v);
+  case 7:
+    return pickV<Cols, 7>(v);
+  default:
+    return pickV<Cols, 8>(v);
+  }
+}
+
+} // namespace
+
+bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
+                             int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; b += kMaxV) {
+    int v = static_cast<int>(b1 - b < kMaxV ? b1 - b : kMaxV);
+    for (int64_t r = r0; r < r1; r += kMaxR) {
+      int rows = static_cast<int>(r1 - r < kMaxR ? r1 - r : kMaxR);
+      TileFn fn =
+          t.channelsAlongColumns ? pick<true>(rows, v) : pick<false>(rows, v);
+      fn(t, r, b);
+    }
+  }
+  return true;
+}
+
+#else
+
+bool qcc_rt::linearTilesVnni(const LinearTiles &, int64_t, int64_t, int64_t,
+                             int64_t) {
+  return false;
+}
+
+#endif
