@@ -16,6 +16,7 @@
 
 #include "qcc/Target/CPU/CPUTarget.h"
 
+#include "FuseLinear.h"
 #include "MemoryPlan.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
@@ -24,6 +25,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <deque>
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -280,9 +283,23 @@ private:
     return LLVM::ConstantOp::create(b, loc(), i64Ty, b.getI64IntegerAttr(v));
   }
   FailureOr<Value> getData(Value v);
-  /// Fills `count` tensor descriptors on the stack for `values`, the data
-  /// pointers given.
-  Value makeDescriptors(ArrayRef<Value> values, ArrayRef<Value> data);
+  /// One qcc_rt_tensor: data pointer, shape, rank, dtype.
+  struct Desc {
+    Value data;
+    ArrayRef<int64_t> shape;
+    int64_t dtype;
+  };
+  Desc describe(Value v, Value data) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return {data, type.getShape(), getDType(type.getElementType())};
+  }
+  /// Fills an array of tensor descriptors on the stack.
+  Value makeDescriptors(ArrayRef<Desc> descs);
+  /// Calls qcc_rt_<kernel> and returns its status from the run function
+  /// when it is not QCC_OK.
+  void callKernel(StringRef kernel, ArrayRef<Desc> ins, Desc out,
+                  ArrayRef<int64_t> attrs);
+  LogicalResult emitLinear(const FusedLinear &chain);
   LogicalResult emitRunFunction();
   void emitDescriptorAndApi();
 
@@ -292,11 +309,14 @@ private:
   OpBuilder b;
   Type ptrTy, i64Ty, i32Ty, f64Ty;
   LLVM::LLVMStructType tensorTy, ioTy, modelTy;
+  LinearFusion fusion;
   MemoryPlan plan;
   unsigned globalCounter = 0;
   llvm::StringMap<LLVM::LLVMFuncOp> decls;
   llvm::DenseMap<Value, LLVM::GlobalOp> constants;
   llvm::StringMap<LLVM::GlobalOp> i64Globals;
+  /// Storage of the blobs' one-element shapes (stable addresses).
+  std::deque<int64_t> blobShapes;
   // Within the run function.
   Value ctxArg, arenaArg, inputsArg, outputsArg;
   LLVM::LLVMFuncOp runFn;
@@ -395,11 +415,10 @@ FailureOr<Value> Lowering::getData(Value v) {
       .getResult();
 }
 
-Value Lowering::makeDescriptors(ArrayRef<Value> values, ArrayRef<Value> data) {
-  Value count = constI64(std::max<size_t>(values.size(), 1));
+Value Lowering::makeDescriptors(ArrayRef<Desc> descs) {
+  Value count = constI64(std::max<size_t>(descs.size(), 1));
   Value array = LLVM::AllocaOp::create(b, loc(), ptrTy, tensorTy, count, 8);
-  for (auto [i, v] : llvm::enumerate(values)) {
-    auto type = cast<RankedTensorType>(v.getType());
+  for (auto [i, d] : llvm::enumerate(descs)) {
     Value elem =
         LLVM::GEPOp::create(b, loc(), ptrTy, tensorTy, array,
                             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
@@ -407,15 +426,60 @@ Value Lowering::makeDescriptors(ArrayRef<Value> values, ArrayRef<Value> data) {
       return LLVM::GEPOp::create(b, loc(), ptrTy, tensorTy, elem,
                                  ArrayRef<LLVM::GEPArg>{0, f});
     };
-    LLVM::StoreOp::create(b, loc(), data[i], field(0));
-    LLVM::StoreOp::create(b, loc(),
-                          addressOf(addI64Global("qcc_shape", type.getShape())),
-                          field(1));
-    LLVM::StoreOp::create(b, loc(), constI64(type.getRank()), field(2));
-    LLVM::StoreOp::create(b, loc(), constI64(getDType(type.getElementType())),
-                          field(3));
+    LLVM::StoreOp::create(b, loc(), d.data, field(0));
+    LLVM::StoreOp::create(
+        b, loc(), addressOf(addI64Global("qcc_shape", d.shape)), field(1));
+    LLVM::StoreOp::create(b, loc(), constI64(d.shape.size()), field(2));
+    LLVM::StoreOp::create(b, loc(), constI64(d.dtype), field(3));
   }
   return array;
+}
+
+void Lowering::callKernel(StringRef kernel, ArrayRef<Desc> ins, Desc out,
+                          ArrayRef<int64_t> attrs) {
+  Value inDesc = makeDescriptors(ins);
+  Value outDesc = makeDescriptors({out});
+  Value attrPtr = addressOf(addI64Global("qcc_attrs", attrs));
+  Value rc =
+      LLVM::CallOp::create(
+          b, loc(), getKernelDecl(kernel),
+          ValueRange{ctxArg, inDesc, constI64(ins.size()), outDesc, attrPtr})
+          .getResult();
+  Value zero =
+      LLVM::ConstantOp::create(b, loc(), i32Ty, b.getI32IntegerAttr(0));
+  Value failed =
+      LLVM::ICmpOp::create(b, loc(), LLVM::ICmpPredicate::ne, rc, zero);
+  Block *current = b.getInsertionBlock();
+  Block *next = b.createBlock(current->getParent());
+  Block *fail = b.createBlock(current->getParent());
+  b.setInsertionPointToEnd(fail);
+  LLVM::ReturnOp::create(b, loc(), rc);
+  b.setInsertionPointToEnd(current);
+  LLVM::CondBrOp::create(b, loc(), failed, fail, next);
+  b.setInsertionPointToEnd(next);
+}
+
+LogicalResult Lowering::emitLinear(const FusedLinear &chain) {
+  SmallVector<Desc> ins;
+  FailureOr<Value> input = getData(chain.input);
+  if (failed(input))
+    return failure();
+  ins.push_back(describe(chain.input, *input));
+  LLVM::GlobalOp blob = addBytesGlobal("qcc_linear", chain.blob, 64);
+  blobShapes.push_back(static_cast<int64_t>(chain.blob.size()));
+  ins.push_back({addressOf(blob), ArrayRef<int64_t>(blobShapes.back()),
+                 /*QCC_U8=*/5});
+  if (chain.residual) {
+    FailureOr<Value> residual = getData(chain.residual);
+    if (failed(residual))
+      return failure();
+    ins.push_back(describe(chain.residual, *residual));
+  }
+  FailureOr<Value> out = getData(chain.result);
+  if (failed(out))
+    return failure();
+  callKernel("linear", ins, describe(chain.result, *out), chain.attrs);
+  return success();
 }
 
 LogicalResult Lowering::emitRunFunction() {
@@ -431,50 +495,29 @@ LogicalResult Lowering::emitRunFunction() {
   outputsArg = entry->getArgument(3);
   b.setInsertionPointToStart(entry);
 
-  auto callKernel = [&](StringRef kernel, ArrayRef<Value> ins,
-                        ArrayRef<Value> insData, Value outValue, Value outData,
-                        ArrayRef<int64_t> attrs) {
-    Value inDesc = makeDescriptors(ins, insData);
-    Value outDesc = makeDescriptors({outValue}, {outData});
-    Value attrPtr = addressOf(addI64Global("qcc_attrs", attrs));
-    Value rc =
-        LLVM::CallOp::create(
-            b, loc(), getKernelDecl(kernel),
-            ValueRange{ctxArg, inDesc, constI64(ins.size()), outDesc, attrPtr})
-            .getResult();
-    Value zero =
-        LLVM::ConstantOp::create(b, loc(), i32Ty, b.getI32IntegerAttr(0));
-    Value failed =
-        LLVM::ICmpOp::create(b, loc(), LLVM::ICmpPredicate::ne, rc, zero);
-    Block *current = b.getInsertionBlock();
-    Block *next = b.createBlock(current->getParent());
-    Block *fail = b.createBlock(current->getParent());
-    b.setInsertionPointToEnd(fail);
-    LLVM::ReturnOp::create(b, loc(), rc);
-    b.setInsertionPointToEnd(current);
-    LLVM::CondBrOp::create(b, loc(), failed, fail, next);
-    b.setInsertionPointToEnd(next);
-  };
-
   for (Operation &op : fn.getBody().front().without_terminator()) {
-    if (isa<ConstantOp, ReshapeOp>(op))
+    if (isa<ConstantOp, ReshapeOp>(op) || fusion.isAbsorbed(&op))
       continue;
+    if (const FusedLinear *chain = fusion.getChain(&op)) {
+      if (failed(emitLinear(*chain)))
+        return failure();
+      continue;
+    }
     std::string kernel;
     SmallVector<int64_t> attrs;
     if (failed(getKernel(&op, kernel, attrs)))
       return failure();
-    SmallVector<Value> ins, insData;
+    SmallVector<Desc> ins;
     for (Value operand : op.getOperands()) {
       FailureOr<Value> data = getData(operand);
       if (failed(data))
         return failure();
-      ins.push_back(operand);
-      insData.push_back(*data);
+      ins.push_back(describe(operand, *data));
     }
     FailureOr<Value> outData = getData(op.getResult(0));
     if (failed(outData))
       return failure();
-    callKernel(kernel, ins, insData, op.getResult(0), *outData, attrs);
+    callKernel(kernel, ins, describe(op.getResult(0), *outData), attrs);
   }
   auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -485,7 +528,7 @@ LogicalResult Lowering::emitRunFunction() {
         LLVM::GEPOp::create(b, loc(), ptrTy, ptrTy, outputsArg,
                             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
     Value outPtr = LLVM::LoadOp::create(b, loc(), ptrTy, slot);
-    callKernel("copy", {v}, {*data}, v, outPtr, {});
+    callKernel("copy", {describe(v, *data)}, describe(v, outPtr), {});
   }
   LLVM::ReturnOp::create(
       b, loc(),
@@ -638,7 +681,8 @@ LogicalResult Lowering::run() {
   for (Type t : fn.getResultTypes())
     if (getDType(cast<RankedTensorType>(t).getElementType()) < 0)
       return fn.emitError("unsupported output type ") << t;
-  plan = planMemory(fn);
+  fusion = LinearFusion::analyze(fn);
+  plan = planMemory(fn, &fusion);
   if (failed(emitRunFunction()))
     return failure();
   emitDescriptorAndApi();

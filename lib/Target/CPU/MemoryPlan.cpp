@@ -6,6 +6,8 @@
 
 #include "MemoryPlan.h"
 
+#include "FuseLinear.h"
+
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -23,7 +25,7 @@ static int64_t getByteSize(Value v) {
   return std::max<int64_t>(type.getNumElements() * bytes, 1);
 }
 
-MemoryPlan mlir::qcc::planMemory(func::FuncOp fn) {
+MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion) {
   Block &block = fn.getBody().front();
   llvm::DenseMap<Operation *, int64_t> index;
   int64_t n = 0;
@@ -50,7 +52,11 @@ MemoryPlan mlir::qcc::planMemory(func::FuncOp fn) {
   for (Operation &op : block) {
     if (isa<ConstantOp, ReshapeOp>(op) || op.getNumResults() != 1)
       continue;
+    if (fusion && fusion->isAbsorbed(&op))
+      continue;
     Value v = op.getResult(0);
+    if (const FusedLinear *chain = fusion ? fusion->getChain(&op) : nullptr)
+      v = chain->result;
     intervals.push_back({v, index[&op], std::max(lastUse.lookup(v), index[&op]),
                          getByteSize(v)});
   }

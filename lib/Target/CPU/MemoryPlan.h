@@ -35,9 +35,13 @@ public:
   int64_t arenaBytes = 0;
 };
 
+class LinearFusion;
+
 /// Plans the arena of `fn`: a slot for every result of an op other than
-/// qcc.constant and qcc.reshape (which aliases its input).
-MemoryPlan planMemory(func::FuncOp fn);
+/// qcc.constant and qcc.reshape (which aliases its input). With `fusion`,
+/// a fused chain's result is written at its root (its slot starts there)
+/// and the values inside the chain get none.
+MemoryPlan planMemory(func::FuncOp fn, const LinearFusion *fusion = nullptr);
 
 } // namespace mlir::qcc
 
