@@ -15,6 +15,8 @@
 
 #include "Internal.h"
 
+#include <string.h>
+
 namespace qcc_rt {
 
 struct ConvGeometry {
@@ -48,20 +50,60 @@ inline void im2colRows(const ConvGeometry &g, const T *image, int64_t group,
     int64_t s = g.strides[n - 1];
     int64_t start = kpos[n - 1] * g.dilations[n - 1] - g.padsBegin[n - 1];
     int64_t inLast = g.inSp[n - 1];
+    if (n == 2 && j0 == 0 && j1 == g.outSize && g.strides[0] == 1 && s == 1 &&
+        g.outSp[0] == g.inSp[0] && g.outSp[1] == g.inSp[1]) {
+      // Stride 1, same size: the whole plane shifted by (dh, dw), with the
+      // rows and columns that read padding zeroed.
+      int64_t h = g.inSp[0], w = g.inSp[1];
+      int64_t dh = kpos[0] * g.dilations[0] - g.padsBegin[0], dw = start;
+      T *out = dst + j0;
+      if (dh <= -h || dh >= h || dw <= -w || dw >= w) {
+        memset(out, 0, static_cast<size_t>(cols) * sizeof(T));
+        continue;
+      }
+      int64_t delta = dh * w + dw;
+      int64_t lo = delta < 0 ? -delta : 0;
+      int64_t hi = delta > 0 ? cols - delta : cols;
+      memset(out, 0, static_cast<size_t>(lo) * sizeof(T));
+      memcpy(out + lo, plane + lo + delta,
+             static_cast<size_t>(hi - lo) * sizeof(T));
+      memset(out + hi, 0, static_cast<size_t>(cols - hi) * sizeof(T));
+      if (dh < 0)
+        memset(out, 0, static_cast<size_t>(-dh * w) * sizeof(T));
+      if (dh > 0)
+        memset(out + (h - dh) * w, 0, static_cast<size_t>(dh * w) * sizeof(T));
+      int64_t c0 = dw < 0 ? 0 : w - dw, c1 = dw < 0 ? -dw : w;
+      if (dw != 0)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = c0; x < c1; ++x)
+            out[y * w + x] = T(0);
+      continue;
+    }
+    // Positions p of a row reading inside it: 0 <= p * s + start < inLast.
+    int64_t validLo = start >= 0 ? 0 : (s - 1 - start) / s;
+    int64_t validHi = inLast > start ? (inLast - start + s - 1) / s : 0;
     // Output rows overlapping [j0, j1), each clipped to the tile.
-    for (int64_t first = (j0 / length) * length; first < j1; first += length) {
-      int64_t row = first / length;
+    int64_t row = j0 / length;
+    for (int64_t first = row * length; first < j1; first += length, ++row) {
       int64_t a = j0 > first ? j0 - first : 0;
       int64_t b = j1 - first < length ? j1 - first : length;
       bool valid = true;
       int64_t offset = 0;
-      for (int64_t d = n - 2, rest = row; d >= 0; --d) {
-        int64_t o = rest % g.outSp[d];
-        rest /= g.outSp[d];
+      if (n == 2) {
+        // row < outSp[0]: the tile lies within one image.
         int64_t i =
-            o * g.strides[d] - g.padsBegin[d] + kpos[d] * g.dilations[d];
-        valid &= i >= 0 && i < g.inSp[d];
-        offset += i * g.inStrides[d];
+            row * g.strides[0] - g.padsBegin[0] + kpos[0] * g.dilations[0];
+        valid = i >= 0 && i < g.inSp[0];
+        offset = i * g.inStrides[0];
+      } else {
+        for (int64_t d = n - 2, rest = row; d >= 0; --d) {
+          int64_t o = rest % g.outSp[d];
+          rest /= g.outSp[d];
+          int64_t i =
+              o * g.strides[d] - g.padsBegin[d] + kpos[d] * g.dilations[d];
+          valid &= i >= 0 && i < g.inSp[d];
+          offset += i * g.inStrides[d];
+        }
       }
       T *out = dst + first;
       if (!valid) {
@@ -69,11 +111,24 @@ inline void im2colRows(const ConvGeometry &g, const T *image, int64_t group,
           out[p] = T(0);
         continue;
       }
-      const T *in = plane + offset;
-      for (int64_t p = a; p < b; ++p) {
-        int64_t i = p * s + start;
-        out[p] = i >= 0 && i < inLast ? in[i] : T(0);
+      int64_t lo = validLo < a ? a : validLo > b ? b : validLo;
+      int64_t hi = validHi;
+      hi = hi > b ? b : hi < lo ? lo : hi;
+      // Short rows dominate small images: plain loops, not libc calls.
+      for (int64_t p = a; p < lo; ++p)
+        out[p] = T(0);
+      const T *in = plane + offset + start;
+      if (s == 1 && hi - lo >= 64) {
+        memcpy(out + lo, in + lo, static_cast<size_t>(hi - lo) * sizeof(T));
+      } else if (s == 1) {
+        for (int64_t p = lo; p < hi; ++p)
+          out[p] = in[p];
+      } else {
+        for (int64_t p = lo; p < hi; ++p)
+          out[p] = in[p * s];
       }
+      for (int64_t p = hi; p < b; ++p)
+        out[p] = T(0);
     }
   }
 }

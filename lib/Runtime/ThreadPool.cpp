@@ -7,9 +7,13 @@
 // Each context owns numThreads - 1 pthreads, started by its first parallel
 // loop. A loop publishes one job (a function, its state and a chunk count)
 // under the pool's mutex, wakes the workers, runs chunks itself, and waits
-// until every worker has reported back, so the job (on the caller's stack)
-// outlives every use. Chunks are claimed with an atomic counter; each item
-// belongs to exactly one chunk, so results never depend on scheduling.
+// until every chunk has completed. Chunks are claimed by compare-and-swap
+// on one word holding the job's generation and the next chunk, so a worker
+// that wakes late (the machine is busy, it was not scheduled) finds the
+// generation changed and claims nothing: the caller never waits for a
+// worker that has no chunk, and no chunk of a finished job (whose state
+// lived on the caller's stack) can run. Each item belongs to exactly one
+// chunk, so results never depend on scheduling.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,13 +36,14 @@ struct ThreadPool {
   bool stop;
   /// Incremented per job; workers run each generation once.
   uint64_t generation;
-  /// Workers that have not yet finished the current job.
-  int32_t pending;
+  /// (generation mod 2^32) << 32 | the next unclaimed chunk.
+  uint64_t claim;
+  /// Chunks of the current job that have finished.
+  int64_t completed;
   // The current job.
   RangeFn fn;
   void *state;
   int64_t size, chunk, numChunks;
-  int64_t nextChunk;
 };
 
 } // namespace qcc_rt
@@ -61,23 +66,37 @@ inline void cpuRelax() {
 #endif
 }
 
-/// Claims and runs chunks of the pool's current job until none is left.
-void runChunks(ThreadPool *pool, RangeFn fn, void *state, int64_t size,
-               int64_t chunk, int64_t numChunks) {
+/// Claims and runs chunks of job `generation` until none is left (or the
+/// pool has moved on to another job).
+void runChunks(ThreadPool *pool, uint64_t generation, RangeFn fn, void *state,
+               int64_t size, int64_t chunk, int64_t numChunks) {
+  uint64_t tag = (generation & 0xffffffffu) << 32;
   for (;;) {
-    int64_t c = __atomic_fetch_add(&pool->nextChunk, 1, __ATOMIC_RELAXED);
-    if (c >= numChunks)
+    uint64_t c = __atomic_load_n(&pool->claim, __ATOMIC_ACQUIRE);
+    int64_t index = static_cast<int64_t>(c & 0xffffffffu);
+    if ((c & ~uint64_t(0xffffffffu)) != tag || index >= numChunks)
       return;
-    int64_t begin = c * chunk;
+    if (!__atomic_compare_exchange_n(&pool->claim, &c, c + 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      continue;
+    int64_t begin = index * chunk;
     int64_t end = begin + chunk < size ? begin + chunk : size;
     fn(state, begin, end);
+    if (__atomic_add_fetch(&pool->completed, 1, __ATOMIC_ACQ_REL) ==
+        numChunks) {
+      // The last chunk: wake the caller if it sleeps (under the mutex, so
+      // the wake-up cannot fall between its check and its wait).
+      pthread_mutex_lock(&pool->mutex);
+      pthread_cond_broadcast(&pool->done);
+      pthread_mutex_unlock(&pool->mutex);
+    }
   }
 }
 
 void *workerMain(void *arg) {
   auto *pool = static_cast<ThreadPool *>(arg);
   // Generation 0 is the pool's creation: a worker that starts late must
-  // still run every job published after it.
+  // still look at every job published after it.
   uint64_t seen = 0;
   pthread_mutex_lock(&pool->mutex);
   for (;;) {
@@ -101,11 +120,9 @@ void *workerMain(void *arg) {
     int64_t size = pool->size, chunk = pool->chunk, numChunks = pool->numChunks;
     pthread_mutex_unlock(&pool->mutex);
     inParallelJob = true;
-    runChunks(pool, fn, state, size, chunk, numChunks);
+    runChunks(pool, seen, fn, state, size, chunk, numChunks);
     inParallelJob = false;
     pthread_mutex_lock(&pool->mutex);
-    if (__atomic_sub_fetch(&pool->pending, 1, __ATOMIC_ACQ_REL) == 0)
-      pthread_cond_signal(&pool->done);
   }
   pthread_mutex_unlock(&pool->mutex);
   return nullptr;
@@ -207,20 +224,23 @@ void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
   pool->size = size;
   pool->chunk = chunk;
   pool->numChunks = numChunks;
-  pool->nextChunk = 0;
-  pool->pending = pool->numWorkers;
-  __atomic_add_fetch(&pool->generation, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&pool->completed, 0, __ATOMIC_RELAXED);
+  uint64_t generation = pool->generation + 1;
+  __atomic_store_n(&pool->claim, (generation & 0xffffffffu) << 32,
+                   __ATOMIC_RELEASE);
+  __atomic_store_n(&pool->generation, generation, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
   inParallelJob = true;
-  runChunks(pool, fn, state, size, chunk, numChunks);
+  runChunks(pool, generation, fn, state, size, chunk, numChunks);
   inParallelJob = false;
-  for (int spin = 0; spin < kSpinIterations &&
-                     __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0;
+  for (int spin = 0;
+       spin < kSpinIterations &&
+       __atomic_load_n(&pool->completed, __ATOMIC_ACQUIRE) < numChunks;
        ++spin)
     cpuRelax();
   pthread_mutex_lock(&pool->mutex);
-  while (pool->pending > 0)
+  while (__atomic_load_n(&pool->completed, __ATOMIC_ACQUIRE) < numChunks)
     pthread_cond_wait(&pool->done, &pool->mutex);
   pthread_mutex_unlock(&pool->mutex);
 }
