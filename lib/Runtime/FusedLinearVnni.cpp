@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Avx512.h"
 #include "FusedLinear.h"
 
 #include <string.h>
@@ -33,8 +34,9 @@ using namespace qcc_rt;
 
 #if defined(__x86_64__)
 
-#define QCC_VNNI_TARGET                                                        \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define QCC_VNNI_TARGET QCC_AVX512_TARGET
+
+using namespace qcc_rt::avx512;
 
 namespace {
 
@@ -91,35 +93,6 @@ QCC_VNNI_TARGET void broadcastParams(const LinearTiles &t, int64_t c,
   }
 }
 
-/// applyDyadic on 8 int32 values, in int64 lanes.
-QCC_VNNI_TARGET inline __m512i dyadic8(__m256i x, __m512i mul, __m512i round,
-                                       __m512i shift) {
-  __m512i product = _mm512_mul_epi32(_mm512_cvtepi32_epi64(x), mul);
-  return _mm512_srav_epi64(_mm512_add_epi64(product, round), shift);
-}
-
-QCC_VNNI_TARGET inline __m256i half(__m512i x, int which) {
-  return which ? _mm512_extracti64x4_epi64(x, 1) : _mm512_castsi512_si256(x);
-}
-
-QCC_VNNI_TARGET inline __m512i loadResidual(int64_t dtype, const void *base,
-                                            int64_t index, __mmask16 mask) {
-  switch (dtype) {
-  case QCC_I8:
-    return _mm512_cvtepi8_epi32(
-        _mm_maskz_loadu_epi8(mask, static_cast<const int8_t *>(base) + index));
-  case QCC_U8:
-    return _mm512_cvtepu8_epi32(
-        _mm_maskz_loadu_epi8(mask, static_cast<const uint8_t *>(base) + index));
-  case QCC_I16:
-    return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(
-        mask, static_cast<const int16_t *>(base) + index));
-  default:
-    return _mm512_maskz_loadu_epi32(mask,
-                                    static_cast<const int32_t *>(base) + index);
-  }
-}
-
 /// Finishes and stores 16 accumulators at output index `index`.
 QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
                               __m512i acc, int64_t index, __mmask16 mask) {
@@ -130,36 +103,19 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
     return;
   }
   bool add = h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd);
-  __m512i residual =
-      add ? loadResidual(h.residualDtype, t.residual, index, mask)
-          : _mm512_setzero_si512();
-  __m512i lo = _mm512_set1_epi64(h.lo), hi = _mm512_set1_epi64(h.hi);
+  __m512i residual = add ? load16(h.residualDtype, t.residual, index, mask)
+                         : _mm512_setzero_si512();
   __m512i zp = _mm512_set1_epi64(h.zeroPoint);
-  __m256i narrowed[2];
+  __m512i v[2];
   for (int i = 0; i < 2; ++i) {
-    __m512i v = dyadic8(half(x, i), p.mul[i], p.round[i], p.shift[i]);
-    v = add ? _mm512_add_epi64(v, dyadic8(half(residual, i), p.resMul[i],
-                                          p.resRound[i], p.resShift[i]))
-            : _mm512_add_epi64(v, zp);
-    v = _mm512_min_epi64(_mm512_max_epi64(v, lo), hi);
-    narrowed[i] = _mm512_cvtepi64_epi32(v);
+    v[i] = dyadic8(half(x, i), p.mul[i], p.round[i], p.shift[i]);
+    v[i] = add ? _mm512_add_epi64(v[i], dyadic8(half(residual, i), p.resMul[i],
+                                                p.resRound[i], p.resShift[i]))
+               : _mm512_add_epi64(v[i], zp);
   }
-  __m512i y =
-      _mm512_inserti64x4(_mm512_castsi256_si512(narrowed[0]), narrowed[1], 1);
-  switch (h.outputDtype) {
-  case QCC_I8:
-  case QCC_U8:
-    _mm_mask_storeu_epi8(static_cast<uint8_t *>(t.out) + index, mask,
-                         _mm512_cvtepi32_epi8(y));
-    return;
-  case QCC_I16:
-    _mm256_mask_storeu_epi16(static_cast<int16_t *>(t.out) + index, mask,
-                             _mm512_cvtepi32_epi16(y));
-    return;
-  default:
-    _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) + index, mask, y);
-    return;
-  }
+  store16(
+      h.outputDtype, t.out, index, mask,
+      clampJoin(v[0], v[1], _mm512_set1_epi64(h.lo), _mm512_set1_epi64(h.hi)));
 }
 
 /// One group of four k: acc[r][v] += rows' words x the packed blocks.
@@ -220,8 +176,7 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     int64_t left = t.cols - c0;
     if (left <= 0)
       break;
-    __mmask16 mask =
-        left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    __mmask16 mask = maskFor(left);
     if (Cols)
       loadParams(t, c0, p);
     for (int r = 0; r < R; ++r) {

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "RequantVector.h"
 
 #include "qcc/Quant/IntegerMath.h"
 
@@ -65,7 +66,8 @@ int32_t parseDyadics(qcc_rt_context *ctx, const char *name,
 }
 
 /// Runs body(begin, n) over blocks of at most kBlock elements, in parallel.
-template <typename F> void forEachBlock(qcc_rt_context *ctx, int64_t size, F body) {
+template <typename F>
+void forEachBlock(qcc_rt_context *ctx, int64_t size, F body) {
   int64_t blocks = (size + kBlock - 1) / kBlock;
   parallelFor(ctx, blocks, grainFor(kBlock), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
@@ -95,6 +97,67 @@ int32_t checkIntOp(qcc_rt_context *ctx, const char *name,
     if (!isIntegerDtype(inputs[i].dtype))
       return unsupportedDtype(ctx, name, inputs[i].dtype);
   return QCC_OK;
+}
+
+/// Whether requantSegmentAvx512 computes operand `t` (zero point `zp`,
+/// parameters `p`) exactly: an 8-32-bit input whose difference with the
+/// zero point stays within 2^31, shifts in [0, 62], int32 multipliers (not
+/// -2^31 when two operands are summed, so the sum fits in int64).
+bool vectorApplies(const qcc_rt_tensor &t, int64_t zp, const DyadicParams &p,
+                   bool sum) {
+  switch (t.dtype) {
+  case QCC_I8:
+  case QCC_U8:
+  case QCC_I16:
+    if (zp < -(int64_t(1) << 30) || zp > (int64_t(1) << 30))
+      return false;
+    break;
+  case QCC_I32:
+    if (zp != 0)
+      return false;
+    break;
+  default:
+    return false;
+  }
+  for (int64_t c = 0; c < p.channels; ++c) {
+    int64_t m = p.multipliers[c], e = p.shifts[c];
+    if (e < 0 || e > 62 || m > INT32_MAX || m < INT32_MIN ||
+        (sum && m == INT32_MIN))
+      return false;
+  }
+  return true;
+}
+
+RequantOperand makeOperand(const qcc_rt_tensor &t, int64_t zp,
+                           const DyadicParams &p) {
+  return {t.data,
+          t.dtype,
+          zp,
+          p.multipliers,
+          p.shifts,
+          p.channels > 1,
+          p.channels > 1 && p.inner == 1};
+}
+
+/// Elements [begin, begin + n) by the vector path, in segments over which
+/// the channel is fixed or runs along the lanes (`axis`: the parameters of
+/// a per-axis operand, or null when all are per tensor).
+void requantVector(const RequantOperand *ops, int numOps,
+                   const DyadicParams *axis, int64_t begin, int64_t n,
+                   int64_t zeroPoint, int64_t lo, int64_t hi,
+                   const qcc_rt_tensor &out) {
+  for (int64_t i = begin, end = begin + n; i < end;) {
+    int64_t c = 0, length = end - i;
+    if (axis) {
+      c = (i / axis->inner) % axis->channels;
+      int64_t run = axis->inner == 1 ? axis->channels - c
+                                     : (i / axis->inner + 1) * axis->inner - i;
+      length = run < length ? run : length;
+    }
+    requantSegmentAvx512(ops, numOps, i, length, c, zeroPoint, lo, hi, out.data,
+                         out.dtype);
+    i += length;
+  }
 }
 
 /// Scratch memory of `bytes`, freed at scope exit.
@@ -130,6 +193,15 @@ QCC_RT_DEFINE_KERNEL(requant) {
   if (int32_t s = parseDyadics(ctx, name, in, axis, attrs, &pos, &params))
     return s;
   qcc_rt_tensor out = *output;
+  if (useVnni() && vectorApplies(in, inZp, params, false) &&
+      outZp >= -(int64_t(1) << 61) && outZp <= (int64_t(1) << 61)) {
+    RequantOperand op = makeOperand(in, inZp, params);
+    forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+      requantVector(&op, 1, params.channels > 1 ? &params : nullptr, begin, n,
+                    outZp, lo, hi, out);
+    });
+    return QCC_OK;
+  }
   forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
     int64_t x[kBlock];
     loadInt64(in, begin, n, x);
@@ -162,6 +234,17 @@ QCC_RT_DEFINE_KERNEL(requant_add) {
   if (int32_t s = parseDyadics(ctx, name, rhs, axis, attrs, &pos, &rp))
     return s;
   qcc_rt_tensor out = *output;
+  if (useVnni() && vectorApplies(lhs, 0, lp, true) &&
+      vectorApplies(rhs, 0, rp, true)) {
+    RequantOperand ops[2] = {makeOperand(lhs, 0, lp), makeOperand(rhs, 0, rp)};
+    const DyadicParams *axisParams = lp.channels > 1   ? &lp
+                                     : rp.channels > 1 ? &rp
+                                                       : nullptr;
+    forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
+      requantVector(ops, 2, axisParams, begin, n, 0, lo, hi, out);
+    });
+    return QCC_OK;
+  }
   forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
     int64_t a[kBlock], b[kBlock];
     loadInt64(lhs, begin, n, a);
@@ -247,18 +330,17 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
       if (checkSpread &&
           !mlir::qcc::rowSpreadFits(row, kept, length, params.inputBits)) {
         int64_t first = __atomic_load_n(&badRow, __ATOMIC_RELAXED);
-        while (r < first &&
-               !__atomic_compare_exchange_n(&badRow, &first, r, true,
-                                            __ATOMIC_RELAXED,
-                                            __ATOMIC_RELAXED)) {
+        while (r < first && !__atomic_compare_exchange_n(&badRow, &first, r,
+                                                         true, __ATOMIC_RELAXED,
+                                                         __ATOMIC_RELAXED)) {
         }
       }
       mlir::qcc::intSoftmaxRow(row, kept, length, params, dst + r * length);
     }
   });
   if (outOfMemory)
-    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
-                            "%s: out of memory", name);
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
+                            name);
   if (badRow < rows)
     return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                             "int_softmax row %lld: the kept scores differ by "
@@ -292,8 +374,8 @@ QCC_RT_DEFINE_KERNEL(int_gelu) {
     int64_t y[kBlock];
     loadInt32(in, begin, n, x);
     for (int64_t i = 0; i < n; ++i)
-      y[i] = clampTo(applyDyadic(mlir::qcc::iGelu(x[i], params), rescale), lo,
-                     hi);
+      y[i] =
+          clampTo(applyDyadic(mlir::qcc::iGelu(x[i], params), rescale), lo, hi);
     storeInt64(out, begin, n, y);
   });
   return QCC_OK;
@@ -343,19 +425,18 @@ QCC_RT_DEFINE_KERNEL(int_layer_norm) {
       mlir::qcc::intLayerNormRow(row, length, varShift, normalised, varOffset);
       for (int64_t c = 0; c < length; ++c) {
         int64_t p = n == 1 ? 0 : c;
-        int64_t v = applyDyadic(normalised[c],
-                                {static_cast<int32_t>(multipliers[p]),
-                                 static_cast<int32_t>(shifts[p])});
-        y[c] = clampTo(static_cast<__int128>(v) +
-                           static_cast<int32_t>(bias[p]),
+        int64_t v =
+            applyDyadic(normalised[c], {static_cast<int32_t>(multipliers[p]),
+                                        static_cast<int32_t>(shifts[p])});
+        y[c] = clampTo(static_cast<__int128>(v) + static_cast<int32_t>(bias[p]),
                        lo, hi);
       }
       storeInt64(out, r * length, length, y);
     }
   });
   if (outOfMemory)
-    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
-                            "%s: out of memory", name);
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
+                            name);
   return QCC_OK;
 }
 
