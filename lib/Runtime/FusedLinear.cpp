@@ -109,7 +109,7 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
       for (int64_t g = 0; g < groups; ++g, p += 64) {
         uint32_t x[4];
         for (int64_t i = 0; i < 4; ++i) {
-          uint8_t v = 4 * g + i < h.k ? row[4 * g + i] ^ t.flip : 0;
+          uint8_t v = 4 * g + i < h.k ? row[4 * g + i] : 0;
           // The broadcast operand is unsigned for a matmul (activations)
           // and signed for a convolution (weights).
           x[i] = ChannelsAlongColumns
@@ -216,14 +216,28 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
                               (long long)d, (long long)out.shape[d],
                               (long long)x.shape[d]);
   int64_t rows = getNumElements(x) / h.k;
+  // i8 activations flipped to u8 once (x + 128; corr undoes it), so the
+  // tiles broadcast bytes straight from memory.
+  const auto *activation = static_cast<const uint8_t *>(x.data);
+  uint8_t *flipped = nullptr;
+  if (h.flip) {
+    flipped = static_cast<uint8_t *>(malloc(static_cast<size_t>(rows * h.k)));
+    if (!flipped)
+      return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                              "linear: out of memory");
+    parallelFor(ctx, rows * h.k, kParallelGrain, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        flipped[i] = activation[i] ^ 0x80;
+    });
+    activation = flipped;
+  }
   LinearTiles t;
   t.header = &h;
   t.blob = reinterpret_cast<const uint8_t *>(&h);
   t.channelsAlongColumns = true;
   t.channelBase = 0;
-  t.rows = static_cast<const uint8_t *>(x.data);
+  t.rows = activation;
   t.rowStride = h.k;
-  t.flip = static_cast<uint8_t>(h.flip);
   t.packed = t.blob + h.weightsOffset;
   t.cols = h.n;
   t.out = out.data;
@@ -238,6 +252,7 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
              4 * int64_t(ctx ? ctx->numThreads : 1))
     rowsPerTask /= 2;
   runAllTiles(ctx, t, rows, h.n16 / 16, rowsPerTask);
+  free(flipped);
   return QCC_OK;
 }
 
@@ -326,7 +341,6 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
         t.channelBase = group * mg;
         t.rows = weights + group * mg * h.k4;
         t.rowStride = h.k4;
-        t.flip = 0;
         t.packed = packed;
         t.cols = cols;
         t.out = static_cast<uint8_t *>(out.data) + (outBase + j0) * outBytes;

@@ -8,8 +8,8 @@
 // "broadcast" operand (rows, four bytes at a time broadcast to all lanes)
 // times a "packed" operand (blocks of 16 columns, PackedLinear.h's VNNI
 // layout), each tile finished by the blob's epilogue:
-//   MatMul: rows = activation rows (flipped by the blob's XOR mask while
-//           loading), packed = the weights, column c = output channel c;
+//   MatMul: rows = activation rows (already flipped to u8 when they are
+//           i8), packed = the weights, column c = output channel c;
 //   Conv:   rows = filters (output channel = row), packed = a tile of the
 //           im2col matrix (already flipped), column = output position.
 // The portable implementation (FusedLinear.cpp) and the AVX-512 VNNI one
@@ -37,8 +37,6 @@ struct LinearTiles {
   /// (Conv: k4, zero padded).
   const uint8_t *rows;
   int64_t rowStride;
-  /// XOR applied to broadcast bytes (MatMul with i8 activations).
-  uint8_t flip;
   /// Packed operand: block b, group g at packed + (b * groups + g) * 64.
   const uint8_t *packed;
   /// Valid columns (the last block may be partial).

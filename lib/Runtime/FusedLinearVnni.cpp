@@ -118,57 +118,48 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
       clampJoin(v[0], v[1], _mm512_set1_epi64(h.lo), _mm512_set1_epi64(h.hi)));
 }
 
-/// One group of four k: acc[r][v] += rows' words x the packed blocks.
-template <bool Cols, int R, int V>
-QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
-     const int32_t *words, __m512i flip) {
-  __m512i b[V];
-  for (int v = 0; v < V; ++v)
-    b[v] = _mm512_loadu_si512(packed + v * blockStride);
-  for (int r = 0; r < R; ++r) {
-    __m512i a = _mm512_set1_epi32(words[r]);
-    if (Cols)
-      a = _mm512_xor_si512(a, flip);
-    for (int v = 0; v < V; ++v)
-      acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
-                       : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
-  }
-}
-
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
 template <bool Cols, int R, int V>
 QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const PackedLinearHeader &h = *t.header;
   int64_t groups = h.k4 / 4;
   // Groups whose four broadcast bytes are all in the row (a matmul's
-  // activation rows have k bytes; a convolution's weight rows k4).
+  // activation rows have k bytes; a convolution's weight rows k4). The
+  // last, partial group of a matmul row is read from a zero-padded copy
+  // (the packed weights there are zero too).
   int64_t whole = Cols ? h.k / 4 : groups;
+  const uint8_t *rows[R], *tails[R];
+  uint8_t tailBytes[R][4];
+  for (int r = 0; r < R; ++r) {
+    rows[r] = t.rows + (r0 + r) * t.rowStride;
+    tails[r] = tailBytes[r];
+    memset(tailBytes[r], 0, 4);
+    if (whole < groups)
+      memcpy(tailBytes[r], rows[r] + 4 * whole,
+             static_cast<size_t>(h.k - 4 * whole));
+  }
+  const uint8_t *packed = t.packed + b0 * groups * 64;
+  int64_t blockStride = groups * 64;
   __m512i acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       acc[r][v] = _mm512_setzero_si512();
-  const uint8_t *rows[R];
-  for (int r = 0; r < R; ++r)
-    rows[r] = t.rows + (r0 + r) * t.rowStride;
-  const uint8_t *packed = t.packed + b0 * groups * 64;
-  int64_t blockStride = groups * 64;
-  __m512i flip = _mm512_set1_epi8(static_cast<char>(t.flip));
-  int32_t words[R];
-  for (int64_t g = 0; g < whole; ++g) {
-    for (int r = 0; r < R; ++r)
-      memcpy(&words[r], rows[r] + 4 * g, 4);
-    step<Cols, R, V>(acc, packed + g * 64, blockStride, words, flip);
-  }
-  if (whole < groups) {
-    // The last, partial group of a matmul row: missing bytes are zero (the
-    // packed weights there are zero too).
-    for (int r = 0; r < R; ++r) {
-      uint8_t bytes[4] = {0, 0, 0, 0};
-      memcpy(bytes, rows[r] + 4 * whole, static_cast<size_t>(h.k - 4 * whole));
-      memcpy(&words[r], bytes, 4);
+  for (int phase = 0; phase < 2; ++phase) {
+    int64_t g0 = phase ? whole : 0, g1 = phase ? groups : whole;
+    const uint8_t *const *base = phase ? tails : rows;
+    for (int64_t g = g0; g < g1; ++g) {
+      __m512i b[V];
+      for (int v = 0; v < V; ++v)
+        b[v] = _mm512_loadu_si512(packed + v * blockStride + g * 64);
+      for (int r = 0; r < R; ++r) {
+        int32_t word;
+        memcpy(&word, base[r] + 4 * (g - g0), 4);
+        __m512i a = _mm512_set1_epi32(word);
+        for (int v = 0; v < V; ++v)
+          acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
+                           : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+      }
     }
-    step<Cols, R, V>(acc, packed + whole * 64, blockStride, words, flip);
   }
   Params p;
   for (int v = 0; v < V; ++v) {
