@@ -225,10 +225,17 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
     if (!flipped)
       return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
                               "linear: out of memory");
-    parallelFor(ctx, rows * h.k, kParallelGrain, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i)
-        flipped[i] = activation[i] ^ 0x80;
+    int64_t words = rows * h.k / 8;
+    parallelFor(ctx, words, kParallelGrain, [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; ++w) {
+        uint64_t v;
+        memcpy(&v, activation + 8 * w, 8);
+        v ^= 0x8080808080808080u;
+        memcpy(flipped + 8 * w, &v, 8);
+      }
     });
+    for (int64_t i = words * 8; i < rows * h.k; ++i)
+      flipped[i] = activation[i] ^ 0x80;
     activation = flipped;
   }
   LinearTiles t;

@@ -82,15 +82,22 @@ inline int64_t applyDyadic(int64_t acc, Dyadic d);
 int64_t applyDyadicWide(int64_t acc, Dyadic d);
 
 inline int64_t applyDyadic(int64_t acc, Dyadic d) {
-  // Fast path, the same value: for |acc| <= 2^31 and |m| <= 2^31 the
-  // product is at most 2^62 in magnitude, and adding 2^(shift-1) <= 2^61
-  // cannot overflow int64; the arithmetic shift is the floor.
-  if (acc >= -(int64_t(1) << 31) && acc <= (int64_t(1) << 31) &&
-      d.shift >= 0 && d.shift <= 62) {
-    int64_t product = acc * static_cast<int64_t>(d.multiplier);
+  // Fast path, the same value: whenever acc * m + 2^(shift-1) fits in
+  // int64 (always for |acc| <= 2^31; checked otherwise), the arithmetic
+  // shift of the exact sum is the floor.
+  if (d.shift >= 0 && d.shift <= 62) {
+    int64_t product;
+    if (acc >= -(int64_t(1) << 31) && acc <= (int64_t(1) << 31)) {
+      product = acc * static_cast<int64_t>(d.multiplier);
+    } else if (__builtin_mul_overflow(acc, static_cast<int64_t>(d.multiplier),
+                                      &product)) {
+      return applyDyadicWide(acc, d);
+    }
     if (d.shift == 0)
       return product;
-    return (product + (int64_t(1) << (d.shift - 1))) >> d.shift;
+    int64_t sum;
+    if (!__builtin_add_overflow(product, int64_t(1) << (d.shift - 1), &sum))
+      return sum >> d.shift;
   }
   return applyDyadicWide(acc, d);
 }
