@@ -169,6 +169,64 @@ struct Scratch {
   Scratch &operator=(const Scratch &) = delete;
 };
 
+/// Maps `in` through table[x - first] into `out`.
+template <typename TI, typename TO>
+void mapThroughTable(qcc_rt_context *ctx, const TI *in, TO *out, int64_t n,
+                     const int32_t *table, int32_t first) {
+  parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      out[i] = static_cast<TO>(table[static_cast<int32_t>(in[i]) - first]);
+  });
+}
+
+/// An elementwise function f of an 8- or 16-bit input evaluated once per
+/// distinct input value in [min, max] of `in` (a table) and mapped, when
+/// that is much less work than evaluating it per element: the same values
+/// by construction. Returns false (doing nothing) when it does not apply;
+/// *status is QCC_OK or an out-of-memory error.
+template <typename F>
+bool tabulate(qcc_rt_context *ctx, const qcc_rt_tensor &in,
+              const qcc_rt_tensor &out, F f, int32_t *status) {
+  int64_t n = getNumElements(out);
+  if (in.dtype != QCC_I8 && in.dtype != QCC_U8 && in.dtype != QCC_I16)
+    return false;
+  int32_t first = 0, last = 0;
+  dispatchInt(in.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *x = static_cast<const T *>(in.data);
+    T mn = x[0], mx = x[0];
+    for (int64_t i = 1; i < n; ++i) {
+      mn = x[i] < mn ? x[i] : mn;
+      mx = x[i] > mx ? x[i] : mx;
+    }
+    first = mn;
+    last = mx;
+  });
+  int64_t size = int64_t(last) - first + 1;
+  if (n < 4 * size)
+    return false;
+  Scratch table(static_cast<size_t>(size) * sizeof(int32_t));
+  auto *t = static_cast<int32_t *>(table.data);
+  if (!t) {
+    *status = qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                               "out of memory for a table");
+    return true;
+  }
+  parallelFor(ctx, size, 256, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      t[i] = static_cast<int32_t>(f(static_cast<int32_t>(first + i)));
+  });
+  dispatchInt(in.dtype, [&](auto inTag) {
+    using TI = typename decltype(inTag)::type;
+    dispatchInt(out.dtype, [&](auto outTag) {
+      using TO = typename decltype(outTag)::type;
+      mapThroughTable(ctx, static_cast<const TI *>(in.data),
+                      static_cast<TO *>(out.data), n, t, first);
+    });
+  });
+  return true;
+}
+
 } // namespace
 
 extern "C" {
@@ -369,13 +427,18 @@ QCC_RT_DEFINE_KERNEL(int_gelu) {
   getRange(output->dtype, &lo, &hi);
   const qcc_rt_tensor &in = inputs[0];
   qcc_rt_tensor out = *output;
+  auto gelu = [&](int32_t x) {
+    return clampTo(applyDyadic(mlir::qcc::iGelu(x, params), rescale), lo, hi);
+  };
+  int32_t status = QCC_OK;
+  if (tabulate(ctx, in, out, gelu, &status))
+    return status;
   forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
     int32_t x[kBlock];
     int64_t y[kBlock];
     loadInt32(in, begin, n, x);
     for (int64_t i = 0; i < n; ++i)
-      y[i] =
-          clampTo(applyDyadic(mlir::qcc::iGelu(x[i], params), rescale), lo, hi);
+      y[i] = gelu(x[i]);
     storeInt64(out, begin, n, y);
   });
   return QCC_OK;

@@ -1,4 +1,5 @@
-//===- RuntimeKernelTest.cpp - runtime kernels vs the interpreter -*- C++ -*-===//
+//===- RuntimeKernelTest.cpp - runtime kernels vs the interpreter -*- C++
+//-*-===//
 //
 // Part of the qcc project.
 //
@@ -269,12 +270,12 @@ KernelFn flatten(Operation *op, Ints &a) {
     return qcc_rt_requant_add;
   }
   if (auto s = dyn_cast<IntSoftmaxOp>(op)) {
-    a.insert(a.end(), {int64_t(int32_t(s.getInputBits())),
-                       int64_t(int32_t(s.getExpMultiplier())),
-                       int64_t(int32_t(s.getExpShift())),
-                       int64_t(s.getPolyB()), int64_t(s.getPolyC()),
-                       int64_t(int32_t(s.getE16Multiplier())),
-                       int64_t(int32_t(s.getE16Shift()))});
+    a.insert(a.end(),
+             {int64_t(int32_t(s.getInputBits())),
+              int64_t(int32_t(s.getExpMultiplier())),
+              int64_t(int32_t(s.getExpShift())), int64_t(s.getPolyB()),
+              int64_t(s.getPolyC()), int64_t(int32_t(s.getE16Multiplier())),
+              int64_t(int32_t(s.getE16Shift()))});
     return qcc_rt_int_softmax;
   }
   if (auto g = dyn_cast<IntGeluOp>(op)) {
@@ -342,11 +343,16 @@ KernelFn flatten(Operation *op, Ints &a) {
     return qcc_rt_pad;
   }
   static const llvm::StringMap<KernelFn> plain = {
-      {"qcc.matmul", qcc_rt_matmul},   {"qcc.add", qcc_rt_add},
-      {"qcc.sub", qcc_rt_sub},         {"qcc.mul", qcc_rt_mul},
-      {"qcc.div", qcc_rt_div},         {"qcc.less", qcc_rt_less},
-      {"qcc.greater", qcc_rt_greater}, {"qcc.where", qcc_rt_where},
-      {"qcc.relu", qcc_rt_relu},       {"qcc.cast", qcc_rt_cast},
+      {"qcc.matmul", qcc_rt_matmul},
+      {"qcc.add", qcc_rt_add},
+      {"qcc.sub", qcc_rt_sub},
+      {"qcc.mul", qcc_rt_mul},
+      {"qcc.div", qcc_rt_div},
+      {"qcc.less", qcc_rt_less},
+      {"qcc.greater", qcc_rt_greater},
+      {"qcc.where", qcc_rt_where},
+      {"qcc.relu", qcc_rt_relu},
+      {"qcc.cast", qcc_rt_cast},
       {"qcc.broadcast_to", qcc_rt_broadcast_to}};
   auto it = plain.find(op->getName().getStringRef());
   return it == plain.end() ? nullptr : it->second;
@@ -356,8 +362,8 @@ KernelFn flatten(Operation *op, Ints &a) {
 int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
   return 0;
 }
-const qcc_rt_model kEmptyModel = {QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr,
-                                  0, noRun};
+const qcc_rt_model kEmptyModel = {
+    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun};
 
 qcc_rt_context *asKernelContext(qcc_context *ctx) {
   // The same object (RuntimeABI.md).
@@ -426,7 +432,8 @@ protected:
       options.numThreads = 1;
       expected = interpretFunction(fn, inputs, options);
     }
-    auto resultTensorType = cast<RankedTensorType>(kernelOp->getResult(0).getType());
+    auto resultTensorType =
+        cast<RankedTensorType>(kernelOp->getResult(0).getType());
     ElementType outType = *getElementType(resultTensorType.getElementType());
     Shape outShape(resultTensorType.getShape());
     // The kernel's inputs are the op's operands (arguments, maybe repeated).
@@ -557,22 +564,25 @@ TEST_F(RuntimeKernelTest, ArithmeticWithBroadcasting) {
     for (const auto &[sa, sb] : shapes) {
       Shape out(std::max(sa.size(), sb.size()), 1);
       for (size_t d = 0; d < out.size(); ++d) {
-        int64_t x = d + sa.size() >= out.size() ? sa[d + sa.size() - out.size()] : 1;
-        int64_t y = d + sb.size() >= out.size() ? sb[d + sb.size() - out.size()] : 1;
+        int64_t x =
+            d + sa.size() >= out.size() ? sa[d + sa.size() - out.size()] : 1;
+        int64_t y =
+            d + sb.size() >= out.size() ? sb[d + sb.size() - out.size()] : 1;
         out[d] = std::max(x, y);
       }
       std::string types = "(" + tensorType(sa, t) + ", " + tensorType(sb, t) +
                           ") -> " + tensorType(out, t);
       Tensor a = randomTensor(rng, t, sa), b = randomTensor(rng, t, sb);
       for (const char *name : {"add", "sub", "mul"})
-        EXPECT_EQ(check(std::string("%r0 = qcc.") + name + " %a0, %a1 : " + types,
-                        {a, b}, tensorType(out, t)),
-                  QCC_OK);
+        EXPECT_EQ(
+            check(std::string("%r0 = qcc.") + name + " %a0, %a1 : " + types,
+                  {a, b}, tensorType(out, t)),
+            QCC_OK);
       // Division: non-zero divisors (-1 and the minimum included).
       Tensor d = randomTensor(rng, t, sb);
       for (int64_t i = 0; i < d.getNumElements(); ++i) {
-        auto *bytes = static_cast<uint8_t *>(d.getRawData()) +
-                      i * getElementSize(t);
+        auto *bytes =
+            static_cast<uint8_t *>(d.getRawData()) + i * getElementSize(t);
         bool zero = true;
         for (size_t k = 0; k < getElementSize(t); ++k)
           zero &= bytes[k] == 0;
@@ -586,10 +596,10 @@ TEST_F(RuntimeKernelTest, ArithmeticWithBroadcasting) {
                              tensorType(sb, t) + ") -> " +
                              tensorType(out, ElementType::I1);
       for (const char *name : {"less", "greater"})
-        EXPECT_EQ(check(std::string("%r0 = qcc.") + name + " %a0, %a1 : " +
-                            cmpTypes,
-                        {a, b}, tensorType(out, ElementType::I1)),
-                  QCC_OK);
+        EXPECT_EQ(
+            check(std::string("%r0 = qcc.") + name + " %a0, %a1 : " + cmpTypes,
+                  {a, b}, tensorType(out, ElementType::I1)),
+            QCC_OK);
     }
   }
 }
@@ -674,23 +684,26 @@ TEST_F(RuntimeKernelTest, QuantizeAndDequantizePerTensorAndPerAxis) {
                         q + " to " + f,
                     {y}, f),
               QCC_OK);
-    EXPECT_EQ(check("%r0 = qcc.dequantize %a0 {axis = 2 : i64, scales = "
-                    "array<f32: " +
-                        [] {
-                          std::string v;
-                          for (int i = 0; i < 45; ++i)
-                            v += (i ? ", " : "") + std::to_string(0.01 * (i + 1));
-                          return v;
-                        }() +
-                        ">, zero_points = " + [t] {
-                          Ints z;
-                          for (int i = 0; i < 45; ++i)
-                            z.push_back(i * 5 - 20);
-                          for (int64_t &v : z)
-                            v = std::stoll(fit(t, v));
-                          return i64Array(z);
-                        }() + "} : " + q + " to " + f,
-                    {y}, f),
+    EXPECT_EQ(check(
+                  "%r0 = qcc.dequantize %a0 {axis = 2 : i64, scales = "
+                  "array<f32: " +
+                      [] {
+                        std::string v;
+                        for (int i = 0; i < 45; ++i)
+                          v += (i ? ", " : "") + std::to_string(0.01 * (i + 1));
+                        return v;
+                      }() +
+                      ">, zero_points = " +
+                      [t] {
+                        Ints z;
+                        for (int i = 0; i < 45; ++i)
+                          z.push_back(i * 5 - 20);
+                        for (int64_t &v : z)
+                          v = std::stoll(fit(t, v));
+                        return i64Array(z);
+                      }() +
+                      "} : " + q + " to " + f,
+                  {y}, f),
               QCC_OK);
   }
 }
@@ -701,8 +714,10 @@ TEST_F(RuntimeKernelTest, QuantizeAndDequantizePerTensorAndPerAxis) {
 
 TEST_F(RuntimeKernelTest, MatMulShapesAndTypes) {
   const std::pair<ElementType, ElementType> types[] = {
-      {ElementType::UI8, ElementType::I8}, {ElementType::I8, ElementType::I8},
-      {ElementType::I8, ElementType::UI8}, {ElementType::UI8, ElementType::UI8},
+      {ElementType::UI8, ElementType::I8},
+      {ElementType::I8, ElementType::I8},
+      {ElementType::I8, ElementType::UI8},
+      {ElementType::UI8, ElementType::UI8},
       {ElementType::I32, ElementType::I32}};
   struct Case {
     Shape a, b, out;
@@ -728,8 +743,10 @@ TEST_F(RuntimeKernelTest, MatMulShapesAndTypes) {
 
 TEST_F(RuntimeKernelTest, ConvGeometriesAndTypes) {
   const std::pair<ElementType, ElementType> types[] = {
-      {ElementType::UI8, ElementType::I8}, {ElementType::I8, ElementType::I8},
-      {ElementType::I8, ElementType::UI8}, {ElementType::UI8, ElementType::UI8},
+      {ElementType::UI8, ElementType::I8},
+      {ElementType::I8, ElementType::I8},
+      {ElementType::I8, ElementType::UI8},
+      {ElementType::UI8, ElementType::UI8},
       {ElementType::I32, ElementType::I32}};
   struct Case {
     Shape x, w;
@@ -745,8 +762,12 @@ TEST_F(RuntimeKernelTest, ConvGeometriesAndTypes) {
       {{1, 3, 13, 13}, {5, 3, 3, 2}, {1, 3}, {2, 2, 2, 2}, {2, 3}, 1},
       {{1, 6, 10, 10}, {6, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6},
       {{2, 5, 40}, {7, 5, 4}, {3}, {2, 1}, {2}, 1},
-      {{1, 2, 5, 6, 4}, {3, 2, 2, 3, 2}, {1, 2, 1}, {1, 0, 1, 0, 1, 0},
-       {1, 1, 2}, 1},
+      {{1, 2, 5, 6, 4},
+       {3, 2, 2, 3, 2},
+       {1, 2, 1},
+       {1, 0, 1, 0, 1, 0},
+       {1, 1, 2},
+       1},
   };
   for (auto [tx, tw] : types)
     for (const Case &c : cases)
@@ -812,13 +833,12 @@ TEST_F(RuntimeKernelTest, RequantPerTensorAndPerAxis) {
         int64_t axis = trial % 3;
         size_t params = trial == 0 ? 1 : s[axis];
         auto [m, sh] = randomDyadics(rng, params);
-        std::string attrs = "axis = " + std::to_string(axis) +
-                            " : i64, input_zero_point = " +
-                            fit(in, trial * 7 - 5) +
-                            " : i64, multiplier = " + i32Array(m) +
-                            ", output_zero_point = " +
-                            fit(out, 3 - trial) +
-                            " : i64, shift = " + i32Array(sh);
+        std::string attrs =
+            "axis = " + std::to_string(axis) +
+            " : i64, input_zero_point = " + fit(in, trial * 7 - 5) +
+            " : i64, multiplier = " + i32Array(m) +
+            ", output_zero_point = " + fit(out, 3 - trial) +
+            " : i64, shift = " + i32Array(sh);
         if (trial == 3)
           attrs += ", max = 100 : i64, min = -20 : i64";
         if (out == ElementType::UI8 && trial == 3)
@@ -845,9 +865,9 @@ TEST_F(RuntimeKernelTest, RequantAdd) {
               ", lhs_shift = " + i32Array(ls) +
               ", rhs_multiplier = " + i32Array(rm) +
               ", rhs_shift = " + i32Array(rs);
-          EXPECT_EQ(check("%r0 = qcc.requant_add %a0, %a1 {" + attrs +
-                              "} : (" + tensorType(s, l) + ", " +
-                              tensorType(s, r) + ") -> " + tensorType(s, out),
+          EXPECT_EQ(check("%r0 = qcc.requant_add %a0, %a1 {" + attrs + "} : (" +
+                              tensorType(s, l) + ", " + tensorType(s, r) +
+                              ") -> " + tensorType(s, out),
                           {randomTensor(rng, l, s), randomTensor(rng, r, s)},
                           tensorType(s, out)),
                     QCC_OK);
@@ -874,7 +894,8 @@ TEST_F(RuntimeKernelTest, IntSoftmaxWithAndWithoutMask) {
     for (int variant = 0; variant < 5; ++variant) {
       IntSoftmaxParams p = *makeIntSoftmaxParams(
           16.0 / std::ldexp(1.0, width) * (1 + variant), width);
-      std::string inT = tensorType(s, in), outT = tensorType(s, ElementType::UI8);
+      std::string inT = tensorType(s, in),
+                  outT = tensorType(s, ElementType::UI8);
       Tensor x = randomTensor(rng, in, s);
       if (variant == 0) {
         EXPECT_EQ(check("%r0 = qcc.int_softmax %a0 {" + softmaxAttrs(p) +
@@ -887,8 +908,7 @@ TEST_F(RuntimeKernelTest, IntSoftmaxWithAndWithoutMask) {
       Tensor mask = randomTensor(rng, mt, {3, 19});
       std::string maskT = tensorType({3, 19}, mt);
       EXPECT_EQ(check("%r0 = qcc.int_softmax %a0 key_mask %a1 : " + maskT +
-                          " {" + softmaxAttrs(p) + "} : " + inT + " to " +
-                          outT,
+                          " {" + softmaxAttrs(p) + "} : " + inT + " to " + outT,
                       {x, mask}, outT),
                 QCC_OK);
     }
@@ -903,8 +923,7 @@ TEST_F(RuntimeKernelTest, IntSoftmaxReportsABrokenInputBitsPromise) {
                       "} : tensor<2x8xi32> to tensor<2x8xui8>",
                   {x}, "tensor<2x8xui8>"),
             QCC_ERROR_RUNTIME);
-  EXPECT_NE(std::string(qcc_rt_last_error(rt)).find("row 1"),
-            std::string::npos)
+  EXPECT_NE(std::string(qcc_rt_last_error(rt)).find("row 1"), std::string::npos)
       << qcc_rt_last_error(rt);
 }
 
@@ -914,16 +933,21 @@ TEST_F(RuntimeKernelTest, IntGeluAndIntLayerNorm) {
     for (ElementType out : kStorageTypes) {
       IGeluParams g = *makeIGeluParams(1e-3);
       Dyadic rescale = *makeDyadic(g.outScale * 100);
-      std::string attrs = "clip = " + std::to_string(g.clip) +
-                          " : i64, erf_shift = " + std::to_string(g.erfShift) +
-                          " : i32, one = " + std::to_string(g.one) +
-                          " : i64, output_multiplier = " +
-                          std::to_string(rescale.multiplier) +
-                          " : i32, output_shift = " +
-                          std::to_string(rescale.shift) + " : i32";
+      std::string attrs =
+          "clip = " + std::to_string(g.clip) +
+          " : i64, erf_shift = " + std::to_string(g.erfShift) +
+          " : i32, one = " + std::to_string(g.one) +
+          " : i64, output_multiplier = " + std::to_string(rescale.multiplier) +
+          " : i32, output_shift = " + std::to_string(rescale.shift) + " : i32";
       EXPECT_EQ(check("%r0 = qcc.int_gelu %a0 {" + attrs + "} : " +
                           tensorType(s, in) + " to " + tensorType(s, out),
                       {randomTensor(rng, in, s)}, tensorType(s, out)),
+                QCC_OK);
+      // Enough 8-bit elements for the kernel to tabulate its input range.
+      const Shape big = {64, 40};
+      EXPECT_EQ(check("%r0 = qcc.int_gelu %a0 {" + attrs + "} : " +
+                          tensorType(big, in) + " to " + tensorType(big, out),
+                      {randomTensor(rng, in, big)}, tensorType(big, out)),
                 QCC_OK);
       for (int variant = 0; variant < 2; ++variant) {
         size_t params = variant ? s.back() : 1;
@@ -932,11 +956,11 @@ TEST_F(RuntimeKernelTest, IntGeluAndIntLayerNorm) {
         std::uniform_int_distribution<int64_t> anyBias(INT32_MIN, INT32_MAX);
         for (size_t i = 0; i < params; ++i)
           bias.push_back(anyBias(rng));
-        std::string ln = "bias = " + i32Array(bias) + ", multiplier = " +
-                         i32Array(m) + ", shift = " + i32Array(sh) +
-                         ", var_offset = " + std::to_string(variant * 77) +
-                         " : i64, var_shift = " + std::to_string(variant * 3) +
-                         " : i32";
+        std::string ln =
+            "bias = " + i32Array(bias) + ", multiplier = " + i32Array(m) +
+            ", shift = " + i32Array(sh) +
+            ", var_offset = " + std::to_string(variant * 77) +
+            " : i64, var_shift = " + std::to_string(variant * 3) + " : i32";
         Tensor x = randomTensor(rng, in, s);
         EXPECT_EQ(check("%r0 = qcc.int_layer_norm %a0 {" + ln + "} : " +
                             tensorType(s, in) + " to " + tensorType(s, out),
@@ -985,8 +1009,8 @@ TEST_F(RuntimeKernelTest, ReduceSumAndMax) {
           out.push_back(1);
       }
       for (const char *name : {"reduce_sum", "reduce_max"})
-        EXPECT_EQ(check(std::string("%r0 = qcc.") + name + " %a0 {axes = " +
-                            i64Array(axes) + ", keepdims = " +
+        EXPECT_EQ(check(std::string("%r0 = qcc.") + name +
+                            " %a0 {axes = " + i64Array(axes) + ", keepdims = " +
                             (keep ? "true" : "false") + "} : (" +
                             tensorType(s, t) + ") -> " + tensorType(out, t),
                         {randomTensor(rng, t, s)}, tensorType(out, t)),
@@ -1016,14 +1040,13 @@ TEST_F(RuntimeKernelTest, MaxPool) {
                        c.dilations[d] * (c.kernel[d] - 1) - 1) /
                           c.strides[d] +
                       1);
-      EXPECT_EQ(check("%r0 = qcc.max_pool %a0 {dilations = " +
-                          i64Array(c.dilations) +
-                          ", kernel_shape = " + i64Array(c.kernel) +
-                          ", pads = " + i64Array(c.pads) +
-                          ", strides = " + i64Array(c.strides) + "} : (" +
-                          tensorType(c.x, t) + ") -> " + tensorType(out, t),
-                      {randomTensor(rng, t, c.x)}, tensorType(out, t)),
-                QCC_OK);
+      EXPECT_EQ(
+          check("%r0 = qcc.max_pool %a0 {dilations = " + i64Array(c.dilations) +
+                    ", kernel_shape = " + i64Array(c.kernel) + ", pads = " +
+                    i64Array(c.pads) + ", strides = " + i64Array(c.strides) +
+                    "} : (" + tensorType(c.x, t) + ") -> " + tensorType(out, t),
+                {randomTensor(rng, t, c.x)}, tensorType(out, t)),
+          QCC_OK);
     }
 }
 
@@ -1110,8 +1133,8 @@ TEST_F(RuntimeKernelTest, DataMovement) {
               QCC_OK);
     for (ElementType it : {ElementType::I32, ElementType::I64}) {
       Tensor ids = rangeTensor(rng, it, {2, 3}, -4, 3);
-      EXPECT_EQ(check("%r0 = qcc.gather %a0, %a1 {axis = 2 : i64} : (" +
-                          ty(s) + ", " + tensorType({2, 3}, it) + ") -> " +
+      EXPECT_EQ(check("%r0 = qcc.gather %a0, %a1 {axis = 2 : i64} : (" + ty(s) +
+                          ", " + tensorType({2, 3}, it) + ") -> " +
                           ty({2, 3, 2, 3, 5}),
                       {x, ids}, ty({2, 3, 2, 3, 5})),
                 QCC_OK);
@@ -1148,12 +1171,12 @@ TEST_F(RuntimeKernelTest, PadModes) {
                                                 : "-7 : " + typeName(t);
     for (const char *mode : {"constant", "reflect", "edge"}) {
       std::string outT = tensorType({3, 9, 7}, t);
-      EXPECT_EQ(check(std::string("%r0 = qcc.pad %a0 {mode = #qcc.pad_mode<") +
-                          mode +
-                          ">, pads = array<i64: 1, 2, 0, 0, 3, 2>, value = " +
-                          value + "} : (" + tensorType(s, t) + ") -> " + outT,
-                      {x}, outT),
-                QCC_OK);
+      EXPECT_EQ(
+          check(std::string("%r0 = qcc.pad %a0 {mode = #qcc.pad_mode<") + mode +
+                    ">, pads = array<i64: 1, 2, 0, 0, 3, 2>, value = " + value +
+                    "} : (" + tensorType(s, t) + ") -> " + outT,
+                {x}, outT),
+          QCC_OK);
     }
   }
 }
@@ -1169,26 +1192,26 @@ TEST_F(RuntimeKernelTest, LargeTensorsAcrossThreads) {
   Tensor x = randomTensor(rng, ElementType::I32, s);
   Tensor bytes = randomTensor(rng, ElementType::I8, s);
   Tensor row = randomTensor(rng, ElementType::I32, {400});
-  EXPECT_EQ(check("%r0 = qcc.add %a0, %a1 : (" + i32 +
-                      ", tensor<400xi32>) -> " + i32,
-                  {x, row}, i32),
-            QCC_OK);
+  EXPECT_EQ(
+      check("%r0 = qcc.add %a0, %a1 : (" + i32 + ", tensor<400xi32>) -> " + i32,
+            {x, row}, i32),
+      QCC_OK);
   auto [m, sh] = randomDyadics(rng, 400);
   EXPECT_EQ(check("%r0 = qcc.requant %a0 {axis = 1 : i64, multiplier = " +
-                      i32Array(m) + ", shift = " + i32Array(sh) + "} : " +
-                      i32 + " to " + i8,
+                      i32Array(m) + ", shift = " + i32Array(sh) + "} : " + i32 +
+                      " to " + i8,
                   {x}, i8),
             QCC_OK);
   IntSoftmaxParams p = *makeIntSoftmaxParams(1e-4, 32);
-  EXPECT_EQ(check("%r0 = qcc.int_softmax %a0 {" + softmaxAttrs(p) + "} : " +
-                      i32 + " to " + tensorType(s, ElementType::UI8),
+  EXPECT_EQ(check("%r0 = qcc.int_softmax %a0 {" + softmaxAttrs(p) +
+                      "} : " + i32 + " to " + tensorType(s, ElementType::UI8),
                   {x}, tensorType(s, ElementType::UI8)),
             QCC_OK);
   Ints ones(400, 1073741824), shifts(400, 30), zeros(400, 0);
   EXPECT_EQ(check("%r0 = qcc.int_layer_norm %a0 {bias = " + i32Array(zeros) +
-                      ", multiplier = " + i32Array(ones) + ", shift = " +
-                      i32Array(shifts) + ", var_shift = 0 : i32} : " + i32 +
-                      " to " + i32,
+                      ", multiplier = " + i32Array(ones) +
+                      ", shift = " + i32Array(shifts) +
+                      ", var_shift = 0 : i32} : " + i32 + " to " + i32,
                   {x}, i32),
             QCC_OK);
   EXPECT_EQ(check("%r0 = qcc.quantize %a0 {scales = array<f32: 0.37>, "
@@ -1197,20 +1220,23 @@ TEST_F(RuntimeKernelTest, LargeTensorsAcrossThreads) {
                   {randomTensor(rng, ElementType::F32, s)}, i8),
             QCC_OK);
   EXPECT_EQ(check("%r0 = qcc.transpose %a0 {permutation = array<i64: 1, 0>} "
-                  ": (" + i8 + ") -> " + tensorType({400, 96}, ElementType::I8),
+                  ": (" +
+                      i8 + ") -> " + tensorType({400, 96}, ElementType::I8),
                   {bytes}, tensorType({400, 96}, ElementType::I8)),
             QCC_OK);
   EXPECT_EQ(check("%r0 = qcc.reduce_sum %a0 {axes = array<i64: 1>, keepdims = "
-                  "false} : (" + i32 + ") -> tensor<96xi32>",
+                  "false} : (" +
+                      i32 + ") -> tensor<96xi32>",
                   {x}, "tensor<96xi32>"),
             QCC_OK);
-  EXPECT_EQ(check("%r0 = qcc.max_pool %a0 {dilations = array<i64: 1, 1>, "
-                  "kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, "
-                  "1>, strides = array<i64: 1, 1>} : (tensor<1x16x48x48xi8>) -> "
-                  "tensor<1x16x48x48xi8>",
-                  {randomTensor(rng, ElementType::I8, {1, 16, 48, 48})},
-                  "tensor<1x16x48x48xi8>"),
-            QCC_OK);
+  EXPECT_EQ(
+      check("%r0 = qcc.max_pool %a0 {dilations = array<i64: 1, 1>, "
+            "kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, "
+            "1>, strides = array<i64: 1, 1>} : (tensor<1x16x48x48xi8>) -> "
+            "tensor<1x16x48x48xi8>",
+            {randomTensor(rng, ElementType::I8, {1, 16, 48, 48})},
+            "tensor<1x16x48x48xi8>"),
+      QCC_OK);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1239,8 +1265,8 @@ int32_t runAdd(qcc_rt_context *ctx, uint8_t *arena, void *const *inputs,
   return qcc_rt_copy(ctx, &tmp, 1, &out, nullptr);
 }
 
-const qcc_rt_model kAddModel = {QCC_RT_ABI_VERSION, 2, 1, kAddInputs,
-                                kAddOutputs, 6 * 4, runAdd};
+const qcc_rt_model kAddModel = {QCC_RT_ABI_VERSION, 2,     1,     kAddInputs,
+                                kAddOutputs,        6 * 4, runAdd};
 
 TEST(RuntimeApiTest, RunsAHandWrittenModel) {
   qcc_context *ctx = nullptr;
@@ -1290,23 +1316,39 @@ TEST(RuntimeApiTest, RejectsBadArgumentsWithMessages) {
     const char *message;
   };
   const Bad cases[] = {
-      {{{a, QCC_I8, 2, kShape23}, rhs}, {sum}, QCC_ERROR_DTYPE,
+      {{{a, QCC_I8, 2, kShape23}, rhs},
+       {sum},
+       QCC_ERROR_DTYPE,
        "input 0 ('lhs'): dtype i8, expected i32"},
       {{lhs, {b, QCC_F32, 1, kShape3}}, {sum}, QCC_ERROR_DTYPE, "'rhs'"},
-      {{lhs, rhs}, {{out, QCC_I64, 2, kShape23}}, QCC_ERROR_DTYPE,
+      {{lhs, rhs},
+       {{out, QCC_I64, 2, kShape23}},
+       QCC_ERROR_DTYPE,
        "output 0 ('sum')"},
-      {{{a, QCC_I32, 1, kShape23}, rhs}, {sum}, QCC_ERROR_SHAPE,
+      {{{a, QCC_I32, 1, kShape23}, rhs},
+       {sum},
+       QCC_ERROR_SHAPE,
        "input 0 ('lhs'): rank 1, expected 2"},
-      {{{a, QCC_I32, 2, wrongShape}, rhs}, {sum}, QCC_ERROR_SHAPE,
+      {{{a, QCC_I32, 2, wrongShape}, rhs},
+       {sum},
+       QCC_ERROR_SHAPE,
        "dimension 0 is 3, expected 2"},
       {{lhs, {b, QCC_I32, 1, wrongRhs}}, {sum}, QCC_ERROR_SHAPE, "'rhs'"},
-      {{lhs, rhs}, {{out, QCC_I32, 2, wrongShape}}, QCC_ERROR_SHAPE,
+      {{lhs, rhs},
+       {{out, QCC_I32, 2, wrongShape}},
+       QCC_ERROR_SHAPE,
        "output 0"},
-      {{{nullptr, QCC_I32, 2, kShape23}, rhs}, {sum},
-       QCC_ERROR_INVALID_ARGUMENT, "input 0 ('lhs'): data is null"},
-      {{lhs, rhs}, {{nullptr, QCC_I32, 2, kShape23}},
-       QCC_ERROR_INVALID_ARGUMENT, "output 0 ('sum'): data is null"},
-      {{{a, QCC_I32, 2, nullptr}, rhs}, {sum}, QCC_ERROR_INVALID_ARGUMENT,
+      {{{nullptr, QCC_I32, 2, kShape23}, rhs},
+       {sum},
+       QCC_ERROR_INVALID_ARGUMENT,
+       "input 0 ('lhs'): data is null"},
+      {{lhs, rhs},
+       {{nullptr, QCC_I32, 2, kShape23}},
+       QCC_ERROR_INVALID_ARGUMENT,
+       "output 0 ('sum'): data is null"},
+      {{{a, QCC_I32, 2, nullptr}, rhs},
+       {sum},
+       QCC_ERROR_INVALID_ARGUMENT,
        "shape is null"},
       {{lhs}, {sum}, QCC_ERROR_INVALID_ARGUMENT, "1 inputs given"},
       {{lhs, rhs, rhs}, {sum}, QCC_ERROR_INVALID_ARGUMENT, "3 inputs given"},
