@@ -298,8 +298,9 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
   for (int64_t d = 0; d < n && direct; ++d)
     direct =
         g.strides[d] == 1 && g.padsBegin[d] == 0 && g.inSp[d] == g.outSp[d];
-  // Position tiles: multiples of 16 whose packed columns stay near 1 MiB.
-  int64_t tile = ((int64_t(1) << 20) / h.k4) / 16 * 16;
+  // Position tiles: multiples of 16 whose packed columns stay near 512 KiB
+  // (in L2, and a small scratch next to the arena).
+  int64_t tile = ((int64_t(1) << 19) / h.k4) / 16 * 16;
   tile = tile < 64 ? 64 : tile;
   int64_t out16 = (g.outSize + 15) / 16 * 16;
   if (tile > out16)

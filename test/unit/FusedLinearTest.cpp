@@ -336,7 +336,7 @@ TEST_F(FusedLinearTest, ConvGeometries) {
       {{2, 8, 7, 7}, {3, 3}, 12, 2, {1, 1}, {1, 1, 1, 1}, {1, 1}},
       {{1, 5, 40}, {5}, 7, 1, {3}, {2, 2}, {1}},
       {{1, 2, 9, 9}, {1, 1}, 4, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
-      // An output larger than one position tile (k4 = 576: 1808).
+      // An output larger than one position tile (k4 = 576: 896 positions).
       {{1, 64, 45, 45}, {3, 3}, 8, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
   };
   int variant = 0;
