@@ -11,13 +11,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian 12 packages: toolchain, LLVM/MLIR 22, ONNX 1.12, protobuf, CBC,
-# GoogleTest, and the Python oracles (Debian's python3-onnx / torch).
+# GoogleTest, oneDNN (the GEMM benchmark's peer), and the Python oracles (Debian's python3-onnx / torch).
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 llvm-22-tools libclang-rt-22-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   coinor-libcbc-dev
   libgtest-dev libgmock-dev
+  libdnnl-dev
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
   python3 python3-numpy python3-onnx python3-torch
   dataset-fashion-mnist
