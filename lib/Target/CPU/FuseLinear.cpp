@@ -6,6 +6,8 @@
 
 #include "FuseLinear.h"
 
+#include "Dtypes.h"
+
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Runtime/PackedLinear.h"
 #include "qcc/Runtime/RuntimeABI.h"
@@ -17,22 +19,13 @@ using namespace mlir::qcc;
 
 namespace {
 
-int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
-
 /// The runtime dtype of an integer element type of at most 32 bits, or -1.
 int64_t getIntDtype(Type type) {
-  auto i = dyn_cast<IntegerType>(type);
-  if (!i)
-    return -1;
-  if (i.getWidth() == 8)
-    return i.isUnsigned() ? QCC_U8 : QCC_I8;
-  if (i.isUnsigned())
-    return -1;
-  if (i.getWidth() == 16)
-    return QCC_I16;
-  if (i.getWidth() == 32)
-    return QCC_I32;
-  return -1;
+  int64_t dtype = getDType(type);
+  return dtype == QCC_I8 || dtype == QCC_U8 || dtype == QCC_I16 ||
+                 dtype == QCC_I32
+             ? dtype
+             : -1;
 }
 
 Type getElementType(Value v) {
@@ -198,11 +191,7 @@ std::optional<FusedLinear> matchChain(Operation *root) {
       s.outputDtype = getIntDtype(getElementType(out));
       if (s.outputDtype < 0)
         return false;
-      auto type = cast<IntegerType>(getElementType(out));
-      unsigned width = type.getWidth();
-      int64_t tlo = type.isUnsigned() ? 0 : -(int64_t(1) << (width - 1));
-      int64_t thi = type.isUnsigned() ? (int64_t(1) << width) - 1
-                                      : (int64_t(1) << (width - 1)) - 1;
+      auto [tlo, thi] = typeRange(getElementType(out));
       s.lo = lo ? std::max(tlo, i64(*lo)) : tlo;
       s.hi = hi ? std::min(thi, i64(*hi)) : thi;
       result = out;

@@ -16,6 +16,7 @@
 
 #include "qcc/Target/CPU/CPUTarget.h"
 
+#include "Dtypes.h"
 #include "FuseLinear.h"
 #include "MemoryPlan.h"
 
@@ -32,42 +33,6 @@ using namespace mlir;
 using namespace mlir::qcc;
 
 namespace {
-
-/// qcc_dtype of an element type, or -1.
-int64_t getDType(Type type) {
-  if (type.isF32())
-    return 0;
-  if (auto i = dyn_cast<IntegerType>(type)) {
-    if (i.getWidth() == 1)
-      return 6;
-    if (i.getWidth() == 8)
-      return i.isUnsigned() ? 5 : 4;
-    if (i.isUnsigned())
-      return -1;
-    switch (i.getWidth()) {
-    case 16:
-      return 3;
-    case 32:
-      return 2;
-    case 64:
-      return 1;
-    default:
-      return -1;
-    }
-  }
-  return -1;
-}
-
-int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
-
-/// The integer range of an integer type as int64.
-std::pair<int64_t, int64_t> typeRange(Type type) {
-  auto i = cast<IntegerType>(type);
-  unsigned w = i.getWidth();
-  if (i.isUnsigned())
-    return {0, (int64_t(1) << w) - 1};
-  return {-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1};
-}
 
 /// The attribute array of `op` in the RuntimeABI.h layout and the kernel's
 /// name, or failure for ops without a kernel.
