@@ -4,11 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The fused linear kernel: an 8-bit matmul by compile-time packed weights,
-// or an 8-bit convolution, with bias, requantization and residual add in
-// the same pass over the accumulators (qcc/Runtime/PackedLinear.h). Work is
-// split into tiles (FusedLinear.h) run on the context's threads; the tile
-// code is the AVX-512 VNNI one when the CPU has it, else the portable one.
+// The fused linear kernel: an 8-bit matmul by compile-time packed 8- or
+// 4-bit weights, or an 8-bit convolution by 8- or 4-bit weights, with bias,
+// requantization and residual add in the same pass over the accumulators
+// (qcc/Runtime/PackedLinear.h). Work is split into tiles (FusedLinear.h) run on
+// the context's threads; the tile code is the AVX-512 VNNI one when the CPU has
+// it, else the portable one.
 //
 // MatMul: tasks are panels of kPanelBlocks column blocks x chunks of rows,
 // panel-major, so a thread's consecutive tasks reuse one panel of weights
@@ -96,20 +97,42 @@ int64_t finish(const PackedLinearHeader &h, const uint8_t *blob, int64_t c,
   return v < h.lo ? h.lo : v > h.hi ? h.hi : v;
 }
 
+/// Byte i of a broadcast row: a matmul's activation row (k valid bytes),
+/// or a convolution's filter row (k4 bytes, or nibbles when 4-bit).
+uint8_t rowByte(const PackedLinearHeader &h, bool channelsAlongColumns,
+                const uint8_t *row, int64_t i) {
+  if (channelsAlongColumns)
+    return i < h.k ? row[i] : 0;
+  if (h.weightBits != 4)
+    return row[i];
+  uint8_t pair = row[i / 64 * 32 + i % 32];
+  int64_t nibble = (i % 64 < 32 ? pair & 15 : pair >> 4) - 8;
+  return static_cast<uint8_t>(nibble);
+}
+
 template <bool ChannelsAlongColumns>
 void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
                    int64_t b1) {
   const PackedLinearHeader &h = *t.header;
   int64_t groups = h.k4 / 4;
+  // 4-bit matmul weights: 32 bytes of nibbles per (block, group) vector.
+  bool nibbles = ChannelsAlongColumns && h.weightBits == 4;
+  int64_t vecBytes = nibbles ? 32 : 64;
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t *row = t.rows + r * t.rowStride;
     for (int64_t b = b0; b < b1; ++b) {
       uint32_t acc[16] = {0};
-      const uint8_t *p = t.packed + b * groups * 64;
-      for (int64_t g = 0; g < groups; ++g, p += 64) {
+      const uint8_t *p = t.packed + b * groups * vecBytes;
+      for (int64_t g = 0; g < groups; ++g, p += vecBytes) {
+        int8_t unpacked[64];
+        const uint8_t *vec = p;
+        if (nibbles) {
+          unpackNibbles(p, unpacked);
+          vec = reinterpret_cast<const uint8_t *>(unpacked);
+        }
         uint32_t x[4];
         for (int64_t i = 0; i < 4; ++i) {
-          uint8_t v = 4 * g + i < h.k ? row[4 * g + i] : 0;
+          uint8_t v = rowByte(h, ChannelsAlongColumns, row, 4 * g + i);
           // The broadcast operand is unsigned for a matmul (activations)
           // and signed for a convolution (weights).
           x[i] = ChannelsAlongColumns
@@ -118,7 +141,7 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
         }
         for (int64_t l = 0; l < 16; ++l)
           for (int64_t i = 0; i < 4; ++i) {
-            uint8_t y = p[l * 4 + i];
+            uint8_t y = vec[l * 4 + i];
             acc[l] +=
                 x[i] * (ChannelsAlongColumns
                             ? static_cast<uint32_t>(static_cast<int8_t>(y))
@@ -179,7 +202,8 @@ const PackedLinearHeader *getHeader(qcc_rt_context *ctx,
   }
   auto *h = static_cast<const PackedLinearHeader *>(blob.data);
   if (h->magic != kPackedLinearMagic || h->totalBytes != blob.shape[0] ||
-      h->kind < 0 || h->kind > 1 || h->epilogue < 0 || h->epilogue > 2) {
+      h->kind < 0 || h->kind > 1 || h->epilogue < 0 || h->epilogue > 2 ||
+      (h->weightBits != 8 && h->weightBits != 4)) {
     qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                      "linear: the packed blob is corrupt");
     return nullptr;
@@ -347,8 +371,8 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
         t.blob = reinterpret_cast<const uint8_t *>(&h);
         t.channelsAlongColumns = false;
         t.channelBase = group * mg;
-        t.rows = weights + group * mg * h.k4;
-        t.rowStride = h.k4;
+        t.rows = weights + group * mg * h.rowBytes;
+        t.rowStride = h.rowBytes;
         t.packed = packed;
         t.cols = cols;
         t.out = static_cast<uint8_t *>(out.data) + (outBase + j0) * outBytes;

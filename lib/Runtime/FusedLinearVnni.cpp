@@ -8,7 +8,11 @@
 // Register tiles of up to 8 rows x 3 blocks of 16 columns: 24 zmm
 // accumulators, per group of four k three 64-byte loads of the packed
 // operand and one broadcast per row, each feeding vpdpbusd (u8 x s8 -> the
-// i32 lane's four products added). The epilogue runs on the registers:
+// i32 lane's four products added). 4-bit weights: a matmul's packed
+// vectors are unpacked in registers (a 32-byte broadcast load, a shift, a
+// mask, a subtract: unpackNibbles64); a convolution's filter rows are
+// unpacked 1 KiB per row at a time into a stack buffer the broadcasts read. The
+// epilogue runs on the registers:
 //   acc + corr (i32, wrapping), then per half of 8 lanes in int64:
 //   (x * m + round) >> shift   (vpmuldq, vpaddq, vpsravq)
 // which is applyDyadic's int64 path (IntegerMath.h: |x| <= 2^31 and
@@ -118,48 +122,100 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
       clampJoin(v[0], v[1], _mm512_set1_epi64(h.lo), _mm512_set1_epi64(h.hi)));
 }
 
+/// 64 signed weight bytes from 32 bytes of nibbles (PackedLinear.h): both
+/// halves of the register get the 32 bytes, the upper half's 16-bit words
+/// are shifted right by 4, every byte keeps its low nibble and loses the
+/// offset 8.
+QCC_VNNI_TARGET inline __m512i unpackNibbles64(const uint8_t *src) {
+  __m512i raw = _mm512_broadcast_i64x4(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src)));
+  __m512i counts =
+      _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  __m512i nib =
+      _mm512_and_si512(_mm512_srlv_epi16(raw, counts), _mm512_set1_epi8(15));
+  return _mm512_sub_epi8(nib, _mm512_set1_epi8(8));
+}
+
+/// Adds groups [g0, g1) of rows base[r] + 4 * (g - gBase) times the packed
+/// vectors at packed + v * blockStride + g * vecBytes to the accumulators.
+template <bool Cols, int R, int V, bool Nibbles>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+accumulate(__m512i (&acc)[R][V], const uint8_t *const *base, int64_t gBase,
+           const uint8_t *packed, int64_t blockStride, int64_t g0, int64_t g1) {
+  constexpr int64_t vecBytes = Cols && Nibbles ? 32 : 64;
+  for (int64_t g = g0; g < g1; ++g) {
+    __m512i b[V];
+    for (int v = 0; v < V; ++v) {
+      const uint8_t *at = packed + v * blockStride + g * vecBytes;
+      b[v] = Cols && Nibbles ? unpackNibbles64(at) : _mm512_loadu_si512(at);
+    }
+    for (int r = 0; r < R; ++r) {
+      int32_t word;
+      memcpy(&word, base[r] + 4 * (g - gBase), 4);
+      __m512i a = _mm512_set1_epi32(word);
+      for (int v = 0; v < V; ++v)
+        acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
+                         : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+    }
+  }
+}
+
+/// Groups per chunk of a 4-bit convolution's filter rows unpacked at a
+/// time (1 KiB per row, on the stack).
+constexpr int64_t kNibbleChunkGroups = 256;
+
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
-template <bool Cols, int R, int V>
+template <bool Cols, int R, int V, bool Nibbles>
 QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const PackedLinearHeader &h = *t.header;
   int64_t groups = h.k4 / 4;
-  // Groups whose four broadcast bytes are all in the row (a matmul's
-  // activation rows have k bytes; a convolution's weight rows k4). The
-  // last, partial group of a matmul row is read from a zero-padded copy
-  // (the packed weights there are zero too).
-  int64_t whole = Cols ? h.k / 4 : groups;
-  const uint8_t *rows[R], *tails[R];
-  uint8_t tailBytes[R][4];
-  for (int r = 0; r < R; ++r) {
-    rows[r] = t.rows + (r0 + r) * t.rowStride;
-    tails[r] = tailBytes[r];
-    memset(tailBytes[r], 0, 4);
-    if (whole < groups)
-      memcpy(tailBytes[r], rows[r] + 4 * whole,
-             static_cast<size_t>(h.k - 4 * whole));
-  }
-  const uint8_t *packed = t.packed + b0 * groups * 64;
-  int64_t blockStride = groups * 64;
+  int64_t vecBytes = Cols && Nibbles ? 32 : 64;
+  const uint8_t *packed = t.packed + b0 * groups * vecBytes;
+  int64_t blockStride = groups * vecBytes;
   __m512i acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       acc[r][v] = _mm512_setzero_si512();
-  for (int phase = 0; phase < 2; ++phase) {
-    int64_t g0 = phase ? whole : 0, g1 = phase ? groups : whole;
-    const uint8_t *const *base = phase ? tails : rows;
-    for (int64_t g = g0; g < g1; ++g) {
-      __m512i b[V];
-      for (int v = 0; v < V; ++v)
-        b[v] = _mm512_loadu_si512(packed + v * blockStride + g * 64);
-      for (int r = 0; r < R; ++r) {
-        int32_t word;
-        memcpy(&word, base[r] + 4 * (g - g0), 4);
-        __m512i a = _mm512_set1_epi32(word);
-        for (int v = 0; v < V; ++v)
-          acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
-                           : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
-      }
+  const uint8_t *rows[R];
+  for (int r = 0; r < R; ++r)
+    rows[r] = t.rows + (r0 + r) * t.rowStride;
+  if (!Cols && Nibbles) {
+    // 4-bit filter rows, unpacked a chunk at a time (every chunk starts at
+    // a 64-weight vector; rows hold whole vectors).
+    alignas(64) uint8_t buf[R][kNibbleChunkGroups * 4];
+    const uint8_t *bufRows[R];
+    for (int r = 0; r < R; ++r)
+      bufRows[r] = buf[r];
+    for (int64_t c0 = 0; c0 < groups; c0 += kNibbleChunkGroups) {
+      int64_t c1 =
+          c0 + kNibbleChunkGroups < groups ? c0 + kNibbleChunkGroups : groups;
+      int64_t vectors = (4 * (c1 - c0) + 63) / 64;
+      for (int r = 0; r < R; ++r)
+        for (int64_t q = 0; q < vectors; ++q)
+          _mm512_store_si512(buf[r] + 64 * q,
+                             unpackNibbles64(rows[r] + 2 * c0 + 32 * q));
+      accumulate<Cols, R, V, Nibbles>(acc, bufRows, c0, packed, blockStride, c0,
+                                      c1);
     }
+  } else {
+    // Groups whose four broadcast bytes are all in the row (a matmul's
+    // activation rows have k bytes; a convolution's weight rows k4). The
+    // last, partial group of a matmul row is read from a zero-padded copy
+    // (the packed weights there are zero too).
+    int64_t whole = Cols ? h.k / 4 : groups;
+    const uint8_t *tails[R];
+    uint8_t tailBytes[R][4];
+    for (int r = 0; r < R; ++r) {
+      tails[r] = tailBytes[r];
+      memset(tailBytes[r], 0, 4);
+      if (whole < groups)
+        memcpy(tailBytes[r], rows[r] + 4 * whole,
+               static_cast<size_t>(h.k - 4 * whole));
+    }
+    accumulate<Cols, R, V, Nibbles>(acc, rows, 0, packed, blockStride, 0,
+                                    whole);
+    accumulate<Cols, R, V, Nibbles>(acc, tails, whole, packed, blockStride,
+                                    whole, groups);
   }
   Params p;
   for (int v = 0; v < V; ++v) {
@@ -180,36 +236,42 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
 
 using TileFn = void (*)(const LinearTiles &, int64_t, int64_t);
 
-template <bool Cols, int R> TileFn pickV(int v) {
+template <bool Cols, bool Nibbles, int R> TileFn pickV(int v) {
   switch (v) {
   case 1:
-    return tile<Cols, R, 1>;
+    return tile<Cols, R, 1, Nibbles>;
   case 2:
-    return tile<Cols, R, 2>;
+    return tile<Cols, R, 2, Nibbles>;
   default:
-    return tile<Cols, R, 3>;
+    return tile<Cols, R, 3, Nibbles>;
   }
 }
 
-template <bool Cols> TileFn pick(int r, int v) {
+template <bool Cols, bool Nibbles> TileFn pick(int r, int v) {
   switch (r) {
   case 1:
-    return pickV<Cols, 1>(v);
+    return pickV<Cols, Nibbles, 1>(v);
   case 2:
-    return pickV<Cols, 2>(v);
+    return pickV<Cols, Nibbles, 2>(v);
   case 3:
-    return pickV<Cols, 3>(v);
+    return pickV<Cols, Nibbles, 3>(v);
   case 4:
-    return pickV<Cols, 4>(v);
+    return pickV<Cols, Nibbles, 4>(v);
   case 5:
-    return pickV<Cols, 5>(v);
+    return pickV<Cols, Nibbles, 5>(v);
   case 6:
-    return pickV<Cols, 6>(v);
+    return pickV<Cols, Nibbles, 6>(v);
   case 7:
-    return pickV<Cols, 7>(v);
+    return pickV<Cols, Nibbles, 7>(v);
   default:
-    return pickV<Cols, 8>(v);
+    return pickV<Cols, Nibbles, 8>(v);
   }
+}
+
+TileFn pickTile(bool cols, bool nibbles, int r, int v) {
+  if (cols)
+    return nibbles ? pick<true, true>(r, v) : pick<true, false>(r, v);
+  return nibbles ? pick<false, true>(r, v) : pick<false, false>(r, v);
 }
 
 } // namespace
@@ -220,9 +282,8 @@ bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
     int v = static_cast<int>(b1 - b < kMaxV ? b1 - b : kMaxV);
     for (int64_t r = r0; r < r1; r += kMaxR) {
       int rows = static_cast<int>(r1 - r < kMaxR ? r1 - r : kMaxR);
-      TileFn fn =
-          t.channelsAlongColumns ? pick<true>(rows, v) : pick<false>(rows, v);
-      fn(t, r, b);
+      pickTile(t.channelsAlongColumns, t.header->weightBits == 4, rows, v)(t, r,
+                                                                           b);
     }
   }
   return true;

@@ -68,14 +68,18 @@ PackedLinearHeader layout(const LinearSpec &spec) {
   h.hi = spec.hi;
   h.zeroPoint = spec.zeroPoint;
   h.residualDtype = spec.residualDtype;
+  h.weightBits = spec.weightBits;
+  bool nibbles = spec.weightBits == 4;
+  h.rowBytes = nibbles ? roundUp(spec.k, 64) / 2 : h.k4;
   int64_t at = roundUp(sizeof(PackedLinearHeader), 64);
   auto take = [&](int64_t bytes) {
     int64_t offset = at;
     at = roundUp(at + bytes, 64);
     return offset;
   };
-  int64_t weightBytes =
-      spec.kind == LinearKind::MatMul ? h.n16 * h.k4 : spec.n * h.k4;
+  int64_t weightBytes = spec.kind == LinearKind::MatMul
+                            ? h.n16 * h.k4 / (nibbles ? 2 : 1)
+                            : spec.n * h.rowBytes;
   h.weightsOffset = take(weightBytes);
   h.corrOffset = take(h.n16 * 4);
   if (spec.epilogue != LinearEpilogue::None) {
@@ -120,6 +124,12 @@ const char *qcc_rt::checkLinearSpec(const LinearSpec &spec) {
     return "weights too large";
   if (!spec.weights)
     return "no weights";
+  if (spec.weightBits != 8 && spec.weightBits != 4)
+    return "weights are neither 8- nor 4-bit";
+  if (spec.weightBits == 4)
+    for (int64_t i = 0, e = spec.k * spec.n; i < e; ++i)
+      if (spec.weights[i] < -8 || spec.weights[i] > 7)
+        return "a 4-bit weight outside [-8, 7]";
   if (spec.activationDtype != QCC_I8 && spec.activationDtype != QCC_U8)
     return "the activation is not 8-bit";
   int64_t lo, hi;
@@ -164,17 +174,40 @@ bool qcc_rt::packLinear(const LinearSpec &spec, void *out) {
   memcpy(blob, &h, sizeof(h));
   int64_t k = spec.k, n = spec.n, groups = h.k4 / 4;
   uint8_t *w = blob + h.weightsOffset;
+  // Byte `at` of the 8-bit layout; with nibbles, the 64-byte vector it is
+  // in keeps element e in byte e % 32's low (e < 32) or high nibble, as
+  // w + 8 (so padding, weight 0, is nibble 8).
+  bool nibbles = h.weightBits == 4;
+  if (nibbles) {
+    int64_t bytes =
+        spec.kind == LinearKind::MatMul ? h.n16 * h.k4 / 2 : n * h.rowBytes;
+    memset(w, 0x88, static_cast<size_t>(bytes));
+  }
+  auto put = [&](int64_t at, int8_t value) {
+    if (!nibbles) {
+      w[at] = static_cast<uint8_t>(value);
+      return;
+    }
+    uint8_t *vec = w + at / 64 * 32;
+    int64_t e = at % 64;
+    auto nib = static_cast<uint8_t>(value + 8);
+    uint8_t &byte = vec[e % 32];
+    byte = e < 32 ? static_cast<uint8_t>((byte & 0xf0) | nib)
+                  : static_cast<uint8_t>((byte & 0x0f) | (nib << 4));
+  };
+  // Conv rows are whole 64-byte vectors when packed as nibbles.
+  int64_t rowStride = nibbles ? h.rowBytes * 2 : h.k4;
   if (spec.kind == LinearKind::MatMul) {
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t c = 0; c < n; ++c) {
         int64_t block = c / 16, lane = c % 16, g = kk / 4, t = kk % 4;
-        w[((block * groups + g) * 16 + lane) * 4 + t] =
-            static_cast<uint8_t>(spec.weights[kk * n + c]);
+        put(((block * groups + g) * 16 + lane) * 4 + t,
+            spec.weights[kk * n + c]);
       }
   } else {
     for (int64_t c = 0; c < n; ++c)
       for (int64_t kk = 0; kk < k; ++kk)
-        w[c * h.k4 + kk] = static_cast<uint8_t>(spec.weights[c * k + kk]);
+        put(c * rowStride + kk, spec.weights[c * k + kk]);
   }
   // Bias plus -128 * sum_k w[k][c] when activations are flipped, in
   // wrapping int32 like the accumulator.

@@ -274,50 +274,56 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
   const int64_t outTypes[] = {QCC_I8, QCC_U8, QCC_I16, QCC_I32};
   int variant = 0;
   for (const MatMulCase &mc : cases)
-    for (int64_t act : {QCC_I8, QCC_U8})
-      for (LinearEpilogue kind : kinds)
-        for (int64_t outType : outTypes) {
-          if (kind == LinearEpilogue::None && outType != QCC_I32)
-            continue;
-          ++variant;
-          bool perChannel = variant % 3 != 0;
-          std::vector<int64_t> xv = act == QCC_I8
-                                        ? random(mc.m * mc.k, -128, 127)
-                                        : random(mc.m * mc.k, 0, 255);
-          std::vector<int64_t> wv = random(mc.k * mc.n, -128, 127);
-          std::vector<int64_t> bias = random(mc.n, -100000, 100000);
-          Epilogue e = randomEpilogue(kind, outType, mc.n, perChannel, mc.k);
-          e.residualDtype = variant % 2 ? QCC_I8 : QCC_I32;
-          std::vector<int64_t> res =
-              e.residualDtype == QCC_I8
-                  ? random(mc.m * mc.n, -128, 127)
-                  : random(mc.m * mc.n, -(1 << 20), 1 << 20);
-          std::vector<int64_t> expected(mc.m * mc.n);
-          for (int64_t i = 0; i < mc.m; ++i)
-            for (int64_t c = 0; c < mc.n; ++c) {
-              int64_t acc = bias[c];
-              for (int64_t kk = 0; kk < mc.k; ++kk)
-                acc += xv[i * mc.k + kk] * wv[kk * mc.n + c];
-              expected[i * mc.n + c] = reference(e, acc, c, res[i * mc.n + c]);
-            }
-          std::vector<uint8_t> xb = toBytes(xv, act);
-          std::vector<int8_t> w(wv.begin(), wv.end());
-          std::vector<int32_t> b(bias.begin(), bias.end());
-          Shape xs = {mc.m, mc.k}, os = {mc.m, mc.n};
-          LinearSpec spec;
-          spec.kind = LinearKind::MatMul;
-          spec.k = mc.k;
-          spec.n = mc.n;
-          spec.weights = w.data();
-          spec.bias = b.data();
-          spec.activationDtype = act;
-          qcc_rt_tensor x = {xb.data(), xs.data(), 2, act};
-          std::string what = "matmul " + std::to_string(mc.m) + "x" +
-                             std::to_string(mc.k) + "x" + std::to_string(mc.n) +
-                             " variant " + std::to_string(variant);
-          runAndCompare(what, spec, e, x, os, toBytes(res, e.residualDtype), {},
-                        expected);
-        }
+    for (int64_t bits : {8, 4})
+      for (int64_t act : {QCC_I8, QCC_U8})
+        for (LinearEpilogue kind : kinds)
+          for (int64_t outType : outTypes) {
+            if (kind == LinearEpilogue::None && outType != QCC_I32)
+              continue;
+            ++variant;
+            bool perChannel = variant % 3 != 0;
+            std::vector<int64_t> xv = act == QCC_I8
+                                          ? random(mc.m * mc.k, -128, 127)
+                                          : random(mc.m * mc.k, 0, 255);
+            std::vector<int64_t> wv = bits == 4
+                                          ? random(mc.k * mc.n, -8, 7)
+                                          : random(mc.k * mc.n, -128, 127);
+            std::vector<int64_t> bias = random(mc.n, -100000, 100000);
+            Epilogue e = randomEpilogue(kind, outType, mc.n, perChannel, mc.k);
+            e.residualDtype = variant % 2 ? QCC_I8 : QCC_I32;
+            std::vector<int64_t> res =
+                e.residualDtype == QCC_I8
+                    ? random(mc.m * mc.n, -128, 127)
+                    : random(mc.m * mc.n, -(1 << 20), 1 << 20);
+            std::vector<int64_t> expected(mc.m * mc.n);
+            for (int64_t i = 0; i < mc.m; ++i)
+              for (int64_t c = 0; c < mc.n; ++c) {
+                int64_t acc = bias[c];
+                for (int64_t kk = 0; kk < mc.k; ++kk)
+                  acc += xv[i * mc.k + kk] * wv[kk * mc.n + c];
+                expected[i * mc.n + c] =
+                    reference(e, acc, c, res[i * mc.n + c]);
+              }
+            std::vector<uint8_t> xb = toBytes(xv, act);
+            std::vector<int8_t> w(wv.begin(), wv.end());
+            std::vector<int32_t> b(bias.begin(), bias.end());
+            Shape xs = {mc.m, mc.k}, os = {mc.m, mc.n};
+            LinearSpec spec;
+            spec.kind = LinearKind::MatMul;
+            spec.k = mc.k;
+            spec.n = mc.n;
+            spec.weights = w.data();
+            spec.weightBits = bits;
+            spec.bias = b.data();
+            spec.activationDtype = act;
+            qcc_rt_tensor x = {xb.data(), xs.data(), 2, act};
+            std::string what =
+                "matmul " + std::to_string(mc.m) + "x" + std::to_string(mc.k) +
+                "x" + std::to_string(mc.n) + " w" + std::to_string(bits) +
+                " variant " + std::to_string(variant);
+            runAndCompare(what, spec, e, x, os, toBytes(res, e.residualDtype),
+                          {}, expected);
+          }
 }
 
 struct ConvCase {
@@ -338,6 +344,8 @@ TEST_F(FusedLinearTest, ConvGeometries) {
       {{1, 2, 9, 9}, {1, 1}, 4, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
       // An output larger than one position tile (k4 = 576: 896 positions).
       {{1, 64, 45, 45}, {3, 3}, 8, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      // Filter rows longer than one 4-bit unpacking chunk (k = 1152).
+      {{1, 128, 5, 5}, {3, 3}, 11, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
   };
   int variant = 0;
   for (const ConvCase &cc : cases) {
@@ -358,83 +366,89 @@ TEST_F(FusedLinearTest, ConvGeometries) {
     int64_t k = cpg * kernelSize;
     Shape outShape = {batch, cc.filters};
     outShape.insert(outShape.end(), outSp.begin(), outSp.end());
-    for (int64_t act : {QCC_I8, QCC_U8})
-      for (LinearEpilogue kind : {LinearEpilogue::None, LinearEpilogue::Requant,
-                                  LinearEpilogue::RequantAdd}) {
-        ++variant;
-        int64_t outType = variant % 3 == 0   ? QCC_I16
-                          : variant % 3 == 1 ? QCC_U8
-                                             : QCC_I8;
-        if (kind == LinearEpilogue::RequantAdd && variant % 2)
-          outType = QCC_I32;
-        std::vector<int64_t> xv =
-            act == QCC_I8 ? random(batch * channels * inSize, -128, 127)
-                          : random(batch * channels * inSize, 0, 255);
-        std::vector<int64_t> wv = random(cc.filters * k, -128, 127);
-        std::vector<int64_t> bias = random(cc.filters, -50000, 50000);
-        Epilogue e =
-            randomEpilogue(kind, outType, cc.filters, variant % 4 != 0, k);
-        e.residualDtype = variant % 2 ? QCC_I16 : QCC_U8;
-        int64_t numel = batch * cc.filters * outSize;
-        std::vector<int64_t> res = e.residualDtype == QCC_I16
-                                       ? random(numel, -30000, 30000)
-                                       : random(numel, 0, 255);
-        std::vector<int64_t> expected(numel);
-        for (int64_t img = 0; img < batch; ++img)
-          for (int64_t f = 0; f < cc.filters; ++f) {
-            int64_t grp = f / mg;
-            for (int64_t p = 0; p < outSize; ++p) {
-              int64_t acc = bias[f];
-              for (int64_t ci = 0; ci < cpg; ++ci)
-                for (int64_t kp = 0; kp < kernelSize; ++kp) {
-                  int64_t offset = 0, rest = p, krest = kp;
-                  bool valid = true;
-                  int64_t opos[8], kpos[8];
-                  for (int64_t d = n - 1; d >= 0; --d) {
-                    opos[d] = rest % outSp[d], rest /= outSp[d];
-                    kpos[d] = krest % cc.kernel[d], krest /= cc.kernel[d];
+    for (int64_t bits : {8, 4})
+      for (int64_t act : {QCC_I8, QCC_U8})
+        for (LinearEpilogue kind :
+             {LinearEpilogue::None, LinearEpilogue::Requant,
+              LinearEpilogue::RequantAdd}) {
+          ++variant;
+          int64_t outType = variant % 3 == 0   ? QCC_I16
+                            : variant % 3 == 1 ? QCC_U8
+                                               : QCC_I8;
+          if (kind == LinearEpilogue::RequantAdd && variant % 2)
+            outType = QCC_I32;
+          std::vector<int64_t> xv =
+              act == QCC_I8 ? random(batch * channels * inSize, -128, 127)
+                            : random(batch * channels * inSize, 0, 255);
+          std::vector<int64_t> wv = bits == 4
+                                        ? random(cc.filters * k, -8, 7)
+                                        : random(cc.filters * k, -128, 127);
+          std::vector<int64_t> bias = random(cc.filters, -50000, 50000);
+          Epilogue e =
+              randomEpilogue(kind, outType, cc.filters, variant % 4 != 0, k);
+          e.residualDtype = variant % 2 ? QCC_I16 : QCC_U8;
+          int64_t numel = batch * cc.filters * outSize;
+          std::vector<int64_t> res = e.residualDtype == QCC_I16
+                                         ? random(numel, -30000, 30000)
+                                         : random(numel, 0, 255);
+          std::vector<int64_t> expected(numel);
+          for (int64_t img = 0; img < batch; ++img)
+            for (int64_t f = 0; f < cc.filters; ++f) {
+              int64_t grp = f / mg;
+              for (int64_t p = 0; p < outSize; ++p) {
+                int64_t acc = bias[f];
+                for (int64_t ci = 0; ci < cpg; ++ci)
+                  for (int64_t kp = 0; kp < kernelSize; ++kp) {
+                    int64_t offset = 0, rest = p, krest = kp;
+                    bool valid = true;
+                    int64_t opos[8], kpos[8];
+                    for (int64_t d = n - 1; d >= 0; --d) {
+                      opos[d] = rest % outSp[d], rest /= outSp[d];
+                      kpos[d] = krest % cc.kernel[d], krest /= cc.kernel[d];
+                    }
+                    for (int64_t d = 0; d < n; ++d) {
+                      int64_t i = opos[d] * cc.strides[d] - cc.pads[d] +
+                                  kpos[d] * cc.dilations[d];
+                      valid &= i >= 0 && i < cc.input[2 + d];
+                      offset = offset * cc.input[2 + d] + i;
+                    }
+                    if (!valid)
+                      continue;
+                    int64_t c = grp * cpg + ci;
+                    acc += xv[(img * channels + c) * inSize + offset] *
+                           wv[f * k + ci * kernelSize + kp];
                   }
-                  for (int64_t d = 0; d < n; ++d) {
-                    int64_t i = opos[d] * cc.strides[d] - cc.pads[d] +
-                                kpos[d] * cc.dilations[d];
-                    valid &= i >= 0 && i < cc.input[2 + d];
-                    offset = offset * cc.input[2 + d] + i;
-                  }
-                  if (!valid)
-                    continue;
-                  int64_t c = grp * cpg + ci;
-                  acc += xv[(img * channels + c) * inSize + offset] *
-                         wv[f * k + ci * kernelSize + kp];
-                }
-              int64_t idx = (img * cc.filters + f) * outSize + p;
-              expected[idx] = reference(e, acc, f, res[idx]);
+                int64_t idx = (img * cc.filters + f) * outSize + p;
+                expected[idx] = reference(e, acc, f, res[idx]);
+              }
             }
-          }
-        std::vector<uint8_t> xb = toBytes(xv, act);
-        std::vector<int8_t> w(wv.begin(), wv.end());
-        std::vector<int32_t> b(bias.begin(), bias.end());
-        LinearSpec spec;
-        spec.kind = LinearKind::Conv;
-        spec.k = k;
-        spec.n = cc.filters;
-        spec.weights = w.data();
-        spec.bias = b.data();
-        spec.activationDtype = act;
-        std::vector<int64_t> attrs = {cc.groups, n};
-        attrs.insert(attrs.end(), cc.strides.begin(), cc.strides.end());
-        attrs.push_back(2 * n);
-        attrs.insert(attrs.end(), cc.pads.begin(), cc.pads.end());
-        attrs.push_back(n);
-        attrs.insert(attrs.end(), cc.dilations.begin(), cc.dilations.end());
-        attrs.push_back(n);
-        attrs.insert(attrs.end(), cc.kernel.begin(), cc.kernel.end());
-        qcc_rt_tensor x = {xb.data(), cc.input.data(),
-                           static_cast<int64_t>(cc.input.size()), act};
-        std::string what = "conv case " + std::to_string(&cc - cases) +
-                           " variant " + std::to_string(variant);
-        runAndCompare(what, spec, e, x, outShape, toBytes(res, e.residualDtype),
-                      attrs, expected);
-      }
+          std::vector<uint8_t> xb = toBytes(xv, act);
+          std::vector<int8_t> w(wv.begin(), wv.end());
+          std::vector<int32_t> b(bias.begin(), bias.end());
+          LinearSpec spec;
+          spec.kind = LinearKind::Conv;
+          spec.k = k;
+          spec.n = cc.filters;
+          spec.weights = w.data();
+          spec.weightBits = bits;
+          spec.bias = b.data();
+          spec.activationDtype = act;
+          std::vector<int64_t> attrs = {cc.groups, n};
+          attrs.insert(attrs.end(), cc.strides.begin(), cc.strides.end());
+          attrs.push_back(2 * n);
+          attrs.insert(attrs.end(), cc.pads.begin(), cc.pads.end());
+          attrs.push_back(n);
+          attrs.insert(attrs.end(), cc.dilations.begin(), cc.dilations.end());
+          attrs.push_back(n);
+          attrs.insert(attrs.end(), cc.kernel.begin(), cc.kernel.end());
+          qcc_rt_tensor x = {xb.data(), cc.input.data(),
+                             static_cast<int64_t>(cc.input.size()), act};
+          std::string what = "conv case " + std::to_string(&cc - cases) + " w" +
+                             std::to_string(bits) + " variant " +
+                             std::to_string(variant);
+          runAndCompare(what, spec, e, x, outShape,
+                        toBytes(res, e.residualDtype), attrs, expected);
+        }
   }
 }
 
@@ -449,6 +463,17 @@ TEST_F(FusedLinearTest, SpecsThatCannotBePackedSayWhy) {
   spec.activationDtype = QCC_I16;
   EXPECT_STREQ(checkLinearSpec(spec), "the activation is not 8-bit");
   spec.activationDtype = QCC_I8;
+  spec.weightBits = 2;
+  EXPECT_STREQ(checkLinearSpec(spec), "weights are neither 8- nor 4-bit");
+  spec.weightBits = 4;
+  EXPECT_EQ(checkLinearSpec(spec), nullptr);
+  w[3] = 8;
+  EXPECT_STREQ(checkLinearSpec(spec), "a 4-bit weight outside [-8, 7]");
+  w[3] = -9;
+  EXPECT_STREQ(checkLinearSpec(spec), "a 4-bit weight outside [-8, 7]");
+  w[3] = -8;
+  EXPECT_EQ(checkLinearSpec(spec), nullptr);
+  spec.weightBits = 8;
   spec.epilogue = LinearEpilogue::Requant;
   spec.outputDtype = QCC_I8;
   spec.lo = -128;

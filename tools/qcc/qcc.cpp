@@ -88,6 +88,12 @@ cl::opt<std::string> calibrationMethod(
     "calibration-method",
     cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
     cl::value_desc("method"), cl::init("mse"), cl::cat(qccCategory));
+cl::list<std::string> weightBits(
+    "weight-bits",
+    cl::desc("Quantize a layer's weights to 4 (or 8) bits: ONNX node "
+             "NAME=BITS, or *=BITS for every conv and matmul by constant "
+             "weights (repeatable; later entries win)"),
+    cl::value_desc("NAME=BITS"), cl::cat(qccCategory));
 cl::opt<double> calibrationPercentile(
     "calibration-percentile",
     cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
@@ -183,14 +189,20 @@ LogicalResult rejectPendingOptions() {
          " (expected minmax, percentile or mse)");
     ok = false;
   }
+  for (const std::string &entry : weightBits)
+    if (!qcc::parseWeightBits(entry)) {
+      fail("invalid --weight-bits=" + entry + " (expected NAME=8 or NAME=4)");
+      ok = false;
+    }
   if (!(calibrationPercentile > 0 && calibrationPercentile <= 100)) {
     fail("--calibration-percentile must be in (0, 100]");
     ok = false;
   }
   if (precision == Precision::Fp32 &&
-      (calibration.getNumOccurrences() || ioMode.getNumOccurrences())) {
-    fail("--calibration and --io apply to integer precision, not "
-         "--precision=fp32");
+      (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
+       weightBits.getNumOccurrences())) {
+    fail("--calibration, --io and --weight-bits apply to integer precision, "
+         "not --precision=fp32");
     ok = false;
   }
   if (target == Target::Cuda) {
@@ -370,6 +382,8 @@ int main(int argc, char **argv) {
     qcc::QuantizeOptions quantize;
     quantize.calibration = calibration;
     quantize.io = ioMode;
+    for (const std::string &entry : weightBits)
+      quantize.weightBits.push_back(*qcc::parseWeightBits(entry));
     quantize.calibrationOptions.method =
         *qcc::parseCalibrationMethod(calibrationMethod);
     quantize.calibrationOptions.percentile = calibrationPercentile;

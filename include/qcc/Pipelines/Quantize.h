@@ -18,7 +18,10 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mlir::qcc {
 
@@ -31,7 +34,18 @@ struct QuantizeOptions {
   unsigned syntheticSamples = 8;
   /// "float" (quantize inputs, dequantize outputs) or "int".
   std::string io = "float";
+  /// Weight precision per layer (ONNX node name, or "*" for every conv and
+  /// matmul by constant weights): 8 or 4. Later entries win.
+  std::vector<std::pair<std::string, int64_t>> weightBits;
 };
+
+/// Parses one `--weight-bits` value, NAME=BITS with BITS 8 or 4.
+std::optional<std::pair<std::string, int64_t>>
+parseWeightBits(llvm::StringRef text);
+
+/// The ONNX node name an op was imported from (its location's first
+/// NameLoc), or "".
+std::string getLayerName(Operation *op);
 
 /// Calibrates the module's single function and integerizes it. Diagnostics
 /// (located at the model's nodes) go through the context's handler; a

@@ -5,13 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A fused linear op: an 8-bit matmul by constant weights, or an 8-bit
-// convolution, with its int32 bias and its requantization (optionally with
-// a residual branch) in one kernel, qcc_rt_linear (RuntimeABI.h). The
-// compiler packs the constant weights, the bias, the correction for the
-// activation's signedness and the epilogue's dyadics into one blob
-// (packLinear) that the generated library keeps as a constant global; the
-// kernel never re-packs them at run time.
+// A fused linear op: an 8-bit matmul by constant 8- or 4-bit weights, or an
+// 8-bit convolution by 8- or 4-bit weights, with its int32 bias and its
+// requantization (optionally with a residual branch) in one kernel,
+// qcc_rt_linear (RuntimeABI.h). The compiler packs the constant weights, the
+// bias, the correction for the activation's signedness and the epilogue's
+// dyadics into one blob (packLinear) that the generated library keeps as a
+// constant global; the kernel never re-packs them at run time.
 //
 // Semantics (bit for bit those of the unfused ops, docs/IntegerSemantics.md):
 //   acc[i][c] = sum_k x[i][k] * w[k][c] + bias[c]          (i32, wrapping)
@@ -27,6 +27,13 @@
 //   weights: MatMul: ceil(n/16) blocks x ceil(k/4) groups x 16 columns x 4
 //            bytes (w[4g + t][16b + l] at ((b * groups + g) * 16 + l) * 4 + t);
 //            Conv: n rows of ceil(k/4)*4 bytes (zero padded)
+//            4-bit weights (weightBits = 4) are stored two per byte, as
+//            nibbles w + 8 in [0, 15]: every run of 64 weight bytes of the
+//            8-bit layout (a MatMul (block, group) vector; 64 consecutive
+//            bytes of a Conv row, rows padded to ceil(k/64)*64) becomes 32
+//            bytes, byte j holding element j in its low nibble and element
+//            j + 32 in its high nibble (unpacking is one shift, one mask and
+//            one subtract on a 64-byte register)
 //   corr:    n16 = ceil(n/16)*16 int32: bias + the signedness correction
 //   mul, round, shift:            n16 int64 each (Requant, RequantAdd)
 //   resMul, resRound, resShift:   n16 int64 each (RequantAdd)
@@ -68,6 +75,9 @@ struct LinearSpec {
   int64_t k = 0, n = 0;
   /// MatMul: k x n row-major; Conv: n x k row-major (i8).
   const int8_t *weights = nullptr;
+  /// 8, or 4 when every weight is in [-8, 7] and is to be stored two per
+  /// byte.
+  int64_t weightBits = 8;
   /// n entries, or null for none.
   const int32_t *bias = nullptr;
   /// Element type of the activation: QCC_I8 or QCC_U8.
@@ -97,18 +107,21 @@ struct PackedLinearHeader {
   int64_t outputDtype;
   int64_t lo, hi, zeroPoint;
   int64_t residualDtype;
+  int64_t weightBits;
+  /// Conv: bytes per packed filter row (k4, or ceil(k/64)*32 for 4-bit).
+  int64_t rowBytes;
   int64_t weightsOffset, corrOffset;
   int64_t mulOffset, roundOffset, shiftOffset;
   int64_t resMulOffset, resRoundOffset, resShiftOffset;
   int64_t totalBytes;
 };
 
-constexpr int64_t kPackedLinearMagic = 0x314e494c43434351; // "QCCCLIN1"
+constexpr int64_t kPackedLinearMagic = 0x324e494c43434351; // "QCCCLIN2"
 
 /// Null when `spec` can be packed, otherwise why not (a static string):
-/// weights not i8-sized, an activation that is not 8-bit, a shift outside
-/// [0, 62], a RequantAdd multiplier of -2^31 (its sum could leave int64),
-/// bounds outside the output type, ...
+/// weights not i8-sized, 4-bit weights outside [-8, 7], an activation that is
+/// not 8-bit, a shift outside [0, 62], a RequantAdd multiplier of -2^31 (its
+/// sum could leave int64), bounds outside the output type, ...
 const char *checkLinearSpec(const LinearSpec &spec);
 
 /// Bytes of the blob of a valid spec.
@@ -118,6 +131,15 @@ size_t getPackedLinearSize(const LinearSpec &spec);
 /// 64-byte aligned). Returns false (writing nothing) when checkLinearSpec
 /// fails.
 bool packLinear(const LinearSpec &spec, void *out);
+
+/// Unpacks 32 bytes of 4-bit weights (two nibbles w + 8 per byte, the
+/// layout above) into the 64 signed bytes they stand for.
+inline void unpackNibbles(const uint8_t *src, int8_t *dst) {
+  for (int j = 0; j < 32; ++j) {
+    dst[j] = static_cast<int8_t>((src[j] & 15) - 8);
+    dst[j + 32] = static_cast<int8_t>((src[j] >> 4) - 8);
+  }
+}
 
 } // namespace qcc_rt
 

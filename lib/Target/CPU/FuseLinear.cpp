@@ -152,6 +152,11 @@ std::optional<FusedLinear> matchChain(Operation *root) {
     chain.weights.assign(raw.begin(), raw.end());
   }
   spec.weights = chain.weights.data();
+  // Weights quantized to 4 bits (the dialect verifier checked the range)
+  // are stored two per byte.
+  if (auto bits =
+          root->getAttrOfType<IntegerAttr>(QccDialect::kWeightBitsAttrName))
+    spec.weightBits = bits.getInt();
   fused.root = root;
   fused.input = input;
   Value value = root->getResult(0);

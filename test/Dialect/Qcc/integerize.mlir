@@ -205,3 +205,18 @@ func.func @qdq_gemm(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %d = qcc.dequantize %q {scales = array<f32: 0.25>, zero_points = array<i64: 0>} : tensor<2x2xi8> to tensor<2x2xf32>
   return %d : tensor<2x2xf32>
 }
+
+// -----
+
+// qcc.weight_bits = 4 (bit allocation's choice): weights per column at
+// scale max|w| / 7 -- column 0 (max 0.7) at 0.1, column 1 (max 1.4) at 0.2,
+// so W = [[3, -7], [7, 3]] -- and the integer matmul keeps the mark, which
+// tells backends the weights fit 4 bits.
+// CHECK-LABEL: func.func @weights_4bit
+// CHECK-DAG: %[[W:.*]] = qcc.constant dense<{{\[}}[3, -7], [7, 3]]> : tensor<2x2xi8>
+// CHECK: qcc.matmul %{{.*}}, %[[W]] {qcc.weight_bits = 4 : i64} : (tensor<3x2xi8>, tensor<2x2xi8>) -> tensor<3x2xi32>
+func.func @weights_4bit(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875, 15.875>}) -> tensor<3x2xf32> {
+  %w = qcc.constant dense<[[0.3, -1.4], [0.7, 0.6]]> : tensor<2x2xf32>
+  %m = qcc.matmul %x, %w {qcc.range = array<f64: -10.0, 10.0>, qcc.weight_bits = 4 : i64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %m : tensor<3x2xf32>
+}

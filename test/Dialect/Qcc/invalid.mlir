@@ -584,3 +584,29 @@ func.func @attention_rank(%q: tensor<8xf32>) {
   %0 = qcc.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
   return
 }
+
+// -----
+
+// qcc.weight_bits: the precision of a conv's or matmul's constant weights.
+func.func @weight_bits_value(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{'qcc.weight_bits' must be the integer 8 or 4}}
+  %0 = qcc.matmul %x, %w {qcc.weight_bits = 3 : i64} : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @weight_bits_op(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qcc.weight_bits' applies to qcc.matmul and qcc.conv only}}
+  %0 = qcc.relu %x {qcc.weight_bits = 4 : i64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_bits_range(%x: tensor<2x2xi8>) {
+  %w = qcc.constant dense<[[7, -8], [8, 0]]> : tensor<2x2xi8>
+  // expected-error @+1 {{weight 8 does not fit the 4-bit range [-8, 7] of 'qcc.weight_bits'}}
+  %0 = qcc.matmul %x, %w {qcc.weight_bits = 4 : i64} : (tensor<2x2xi8>, tensor<2x2xi8>) -> tensor<2x2xi32>
+  return
+}

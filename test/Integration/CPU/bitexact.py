@@ -4,7 +4,8 @@
     bitexact.py BUILD_BIN WORKDIR
 
 For each trained test model (cnn, vit, bert at opset 17) and input set
-(test/models/data: 8 images, or 1 unpadded BERT sample): calibrates on 64
+(test/models/data: 8 images, or 1 unpadded BERT sample), and for the CNN
+and BERT again with 4-bit weights everywhere (--weight-bits=*=4): calibrates on 64
 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
 `qcc-run libNAME.so` and runs the same model with `qcc-run --interp=int`
 (the same calibration, so the same integer graph), and requires the output
@@ -41,15 +42,21 @@ def main():
     np.savez(os.path.join(work, "calib_image.npz"),
              image=common.preprocess_images(u8[idx]))
     data = os.path.join(MODELS, "data")
-    cases = [("cnn", "8", [("image", "image_8.npy")]),
-             ("vit", "8", [("image", "image_8.npy")]),
-             ("bert", "8", [("input_ids", "input_ids_8.npy"),
-                            ("attention_mask", "attention_mask_8.npy")]),
+    bert8 = [("input_ids", "input_ids_8.npy"),
+             ("attention_mask", "attention_mask_8.npy")]
+    # (model, batch, inputs, extra qcc flags, tag): the "-w4" cases store
+    # every layer's weights at 4 bits (two per byte in the library).
+    w4 = ["--weight-bits=*=4"]
+    cases = [("cnn", "8", [("image", "image_8.npy")], [], ""),
+             ("vit", "8", [("image", "image_8.npy")], [], ""),
+             ("bert", "8", bert8, [], ""),
              ("bert", "1", [("input_ids", "input_ids_1.npy"),
-                            ("attention_mask", "attention_mask_1.npy")])]
+                            ("attention_mask", "attention_mask_1.npy")], [], ""),
+             ("cnn", "8", [("image", "image_8.npy")], w4, "-w4"),
+             ("bert", "8", bert8, w4, "-w4")]
     passed = failed = 0
-    for model, n, inputs in cases:
-        name = f"{model}{n}"
+    for model, n, inputs, extra, tag in cases:
+        name = f"{model}{n}{tag}"
         shape = "x".join(map(str, np.load(os.path.join(data, inputs[0][1])).shape))
         shapes = sum((["--shape", f"{k}={shape}"] for k, _ in inputs), [])
         feeds = sum((["--input", f"{k}={os.path.join(data, f)}"] for k, f in inputs), [])
@@ -65,10 +72,10 @@ def main():
         onnx = os.path.join(MODELS, f"{model}-op17.onnx")
         lib = os.path.join(work, f"lib{name}.so")
         try:
-            run([qcc, onnx, "--calibration", calib, "-o", lib] + shapes)
+            run([qcc, onnx, "--calibration", calib, "-o", lib] + shapes + extra)
             ref = os.path.join(work, f"{name}_interp")
             run([qcc_run, onnx, "--interp=int", "--calibration", calib,
-                 "--output-dir", ref] + shapes + feeds)
+                 "--output-dir", ref] + shapes + feeds + extra)
         except RuntimeError as e:
             print(f"{name}: FAILED to build or interpret\n{e}")
             failed += 1

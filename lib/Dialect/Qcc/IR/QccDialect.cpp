@@ -38,3 +38,39 @@ Operation *QccDialect::materializeConstant(OpBuilder &builder, Attribute value,
     return nullptr;
   return ConstantOp::create(builder, loc, elements);
 }
+
+LogicalResult QccDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  // qcc.range (calibration) and qcc.attention (recognised attention) are
+  // checked by the passes that read them.
+  if (attr.getName() != kWeightBitsAttrName)
+    return success();
+  auto bits = dyn_cast<IntegerAttr>(attr.getValue());
+  if (!bits || (bits.getInt() != 8 && bits.getInt() != 4))
+    return op->emitError() << "'" << kWeightBitsAttrName
+                           << "' must be the integer 8 or 4";
+  Value weight;
+  if (auto mm = dyn_cast<MatMulOp>(op))
+    weight = mm.getRhs();
+  else if (auto conv = dyn_cast<ConvOp>(op))
+    weight = conv.getWeight();
+  else
+    return op->emitError() << "'" << kWeightBitsAttrName
+                           << "' applies to qcc.matmul and qcc.conv only";
+  // Integer weights must already be in the range.
+  auto c = weight.getDefiningOp<ConstantOp>();
+  auto values = c ? dyn_cast<DenseIntElementsAttr>(c.getValue()) : nullptr;
+  if (!values)
+    return success();
+  int64_t hi = (int64_t(1) << (bits.getInt() - 1)) - 1, lo = -hi - 1;
+  for (const APInt &v : values.getValues<APInt>()) {
+    int64_t w = values.getElementType().isUnsignedInteger()
+                    ? static_cast<int64_t>(v.getZExtValue())
+                    : v.getSExtValue();
+    if (w < lo || w > hi)
+      return op->emitError() << "weight " << w << " does not fit the "
+                             << bits.getInt() << "-bit range [" << lo << ", "
+                             << hi << "] of '" << kWeightBitsAttrName << "'";
+  }
+  return success();
+}

@@ -36,10 +36,26 @@ struct Weights {
   SmallVector<double> scales;
 };
 
-/// Quantizes a constant weight per channel (8-bit symmetric, scale =
-/// max|w_c| / 127), or takes a QDQ weight's integers and scales as given.
+/// The weight precision bit allocation chose for `op` (8 when it did not
+/// choose; the dialect verifier allows only 8 and 4).
+int64_t getWeightBits(Operation *op) {
+  auto bits = op->getAttrOfType<IntegerAttr>(QccDialect::kWeightBitsAttrName);
+  return bits ? bits.getInt() : 8;
+}
+
+/// Marks the integer op of a float op quantized at `bits` (8 needs no mark).
+void setWeightBits(Operation *op, int64_t bits) {
+  if (bits != 8)
+    op->setAttr(QccDialect::kWeightBitsAttrName,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64), bits));
+}
+
+/// Quantizes a constant weight per channel (b-bit symmetric, scale =
+/// max|w_c| / (2^(b-1) - 1), values in [-(2^(b-1) - 1), 2^(b-1) - 1] stored
+/// as i8), or takes a QDQ weight's 8-bit integers and scales as given (only
+/// for 8 bits).
 std::optional<Weights> getWeights(Integerizer &s, Value w, int64_t axis,
-                                  Location loc) {
+                                  Location loc, int64_t bits) {
   auto type = cast<RankedTensorType>(w.getType());
   int64_t channels = type.getDimSize(axis);
   if (auto dq = w.getDefiningOp<DequantizeOp>()) {
@@ -48,7 +64,7 @@ std::optional<Weights> getWeights(Integerizer &s, Value w, int64_t axis,
         cast<ShapedType>(dq.getInput().getType()).getElementType());
     bool perAxisOk = dq.getScales().size() == 1 ||
                      static_cast<int64_t>(dq.getAxis()) == axis;
-    if (c && storage.getWidth() == 8 && perAxisOk &&
+    if (c && storage.getWidth() == 8 && perAxisOk && bits == 8 &&
         llvm::all_of(dq.getZeroPoints(), [](int64_t z) { return z == 0; })) {
       Weights result{c.getResult(), {}};
       for (int64_t i = 0; i < channels; ++i)
@@ -69,12 +85,13 @@ std::optional<Weights> getWeights(Integerizer &s, Value w, int64_t axis,
     absMax[c] = std::max(absMax[c], std::fabs(v));
   }
   Weights result;
+  int64_t qmax = (int64_t(1) << (bits - 1)) - 1;
   for (double m : absMax)
-    result.scales.push_back(m > 0 ? m / 127.0 : 1.0);
+    result.scales.push_back(m > 0 ? m / static_cast<double>(qmax) : 1.0);
   SmallVector<int64_t> q(values->size());
   for (auto [i, v] : llvm::enumerate(*values)) {
     int64_t c = (static_cast<int64_t>(i) / inner) % channels;
-    q[i] = std::clamp<int64_t>(std::llround(v / result.scales[c]), -127, 127);
+    q[i] = std::clamp<int64_t>(std::llround(v / result.scales[c]), -qmax, qmax);
   }
   result.value = s.makeIntConstant(loc, type.getShape(), s.i8, q);
   return result;
@@ -103,7 +120,9 @@ LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
   FailureOr<QValue> x = s.materialize8(op.getInput(), op);
   if (failed(x))
     return failure();
-  std::optional<Weights> w = getWeights(s, op.getWeight(), 0, op.getLoc());
+  int64_t bits = getWeightBits(op);
+  std::optional<Weights> w =
+      getWeights(s, op.getWeight(), 0, op.getLoc(), bits);
   if (!w)
     return op.emitError("integer convolution needs constant weights");
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
@@ -124,7 +143,7 @@ LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
         s.makeIntConstant(op.getLoc(), {weightType.getDimSize(0)}, s.i32, *q);
   }
   int64_t k = weightType.getNumElements() / weightType.getDimSize(0);
-  int64_t bound = k * x->bound * 127 + biasMax;
+  int64_t bound = k * x->bound * ((int64_t(1) << (bits - 1)) - 1) + biasMax;
   if (failed(s.checkI32Bound(op, bound, "the convolution accumulator")))
     return failure();
   auto resultType =
@@ -133,6 +152,7 @@ LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
       ConvOp::create(s.builder, op.getLoc(), resultType, x->value, w->value,
                      bias, op.getStridesAttr(), op.getPadsAttr(),
                      op.getDilationsAttr(), op.getGroupAttr());
+  setWeightBits(conv, bits);
   QValue result;
   result.value = conv.getResult();
   result.scales = std::move(scales);
@@ -151,11 +171,16 @@ LogicalResult integerizeMatMul(Integerizer &s, MatMulOp op) {
   QValue result;
   Value rhsValue;
   int64_t rhsBound = 127;
+  int64_t bits = getWeightBits(op);
   std::optional<Weights> w;
   if (rhsType.getRank() >= 2)
-    w = getWeights(s, op.getRhs(), rhsType.getRank() - 1, op.getLoc());
+    w = getWeights(s, op.getRhs(), rhsType.getRank() - 1, op.getLoc(), bits);
+  if (!w && bits != 8)
+    return op.emitError("only constant weights can be quantized to ")
+           << bits << " bits";
   if (w) {
     rhsValue = w->value;
+    rhsBound = (int64_t(1) << (bits - 1)) - 1;
     for (double ws : w->scales)
       result.scales.push_back(lhs->scales[0] * ws);
     result.axis = resultType.getRank() - 1;
@@ -172,11 +197,13 @@ LogicalResult integerizeMatMul(Integerizer &s, MatMulOp op) {
   result.bound = k * lhs->bound * rhsBound;
   if (failed(s.checkI32Bound(op, result.bound, "the matmul accumulator")))
     return failure();
-  result.value =
+  auto matmul =
       MatMulOp::create(s.builder, op.getLoc(),
                        RankedTensorType::get(resultType.getShape(), s.i32),
-                       lhs->value, rhsValue)
-          .getResult();
+                       lhs->value, rhsValue);
+  if (w)
+    setWeightBits(matmul, bits);
+  result.value = matmul.getResult();
   s.set(op.getResult(), result);
   return success();
 }

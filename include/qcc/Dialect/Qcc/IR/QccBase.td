@@ -31,6 +31,16 @@ def Qcc_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// `qcc.weight_bits = 4 : i64` on a qcc.matmul or qcc.conv: the
+    /// precision its constant weights are quantized to (float graph, set by
+    /// bit allocation) or stored at (integer graph: every weight fits the
+    /// signed 4-bit range; backends may pack them two per byte). Absent
+    /// means 8.
+    static constexpr ::llvm::StringLiteral kWeightBitsAttrName =
+        "qcc.weight_bits";
+  }];
 }
 
 class Qcc_Op<string mnemonic, list<Trait> traits = []>
