@@ -391,13 +391,14 @@ struct Result {
 };
 
 struct Row {
-  Result dnnl, linear, requant, matmul;
+  Result dnnl, linear, requant, matmul, requant4;
 };
 
 class ShapeBench {
 public:
   ShapeBench(const Shape &s, qcc_rt_context *rt)
-      : s(s), rt(rt), a(s.m * s.k), b(s.k * s.n), c(s.m * s.n * 4),
+      : s(s), rt(rt), a(s.m * s.k), b(s.k * s.n), b4(s.k * s.n),
+        c(s.m * s.n * 4),
         cRef(s.m * s.n * 4), cRequant(s.m * s.n), mul(s.n * 4), shift(s.n * 4) {
     // Full-range random operands (deterministic).
     uint64_t state = 0x9e3779b97f4a7c15ull ^ (s.m * 131 + s.n * 7 + s.k);
@@ -407,8 +408,11 @@ public:
     };
     for (int64_t i = 0; i < s.m * s.k; ++i)
       a.as<uint8_t>()[i] = next();
-    for (int64_t i = 0; i < s.k * s.n; ++i)
+    for (int64_t i = 0; i < s.k * s.n; ++i) {
       b.as<int8_t>()[i] = static_cast<int8_t>(next());
+      // The 4-bit weights: the top nibble, in [-8, 7].
+      b4.as<int8_t>()[i] = static_cast<int8_t>(b.as<int8_t>()[i] >> 4);
+    }
     for (int64_t c = 0; c < s.n; ++c) {
       mul.as<int32_t>()[c] =
           (1 << 30) + static_cast<int32_t>((c * 2654435761u) % (1u << 30));
@@ -416,6 +420,7 @@ public:
     }
     packed = pack(LinearEpilogue::None, QCC_I32);
     packedRequant = pack(LinearEpilogue::Requant, QCC_I8);
+    packedRequant4 = pack(LinearEpilogue::Requant, QCC_I8, 4);
     aShape[0] = s.m, aShape[1] = s.k;
     bShape[0] = s.k, bShape[1] = s.n;
     cShape[0] = s.m, cShape[1] = s.n;
@@ -423,13 +428,15 @@ public:
   ~ShapeBench() {
     free(packed.first);
     free(packedRequant.first);
+    free(packedRequant4.first);
   }
 
   double ops() const { return 2.0 * s.m * s.n * s.k; }
   int32_t *output() const { return c.as<int32_t>(); }
 
-  void runLinear(bool requant) {
-    std::pair<void *, int64_t> &blob = requant ? packedRequant : packed;
+  void runLinear(bool requant, bool w4 = false) {
+    std::pair<void *, int64_t> &blob =
+        w4 ? packedRequant4 : requant ? packedRequant : packed;
     qcc_rt_tensor in[2] = {{a.data, aShape, 2, QCC_U8},
                            {blob.first, &blob.second, 1, QCC_U8}};
     qcc_rt_tensor out = {requant ? cRequant.data : c.data, cShape, 2,
@@ -518,25 +525,49 @@ public:
         exit(1);
       }
     }
+    // 4-bit weights: sampled entries against the scalar reference.
+    memset(cRequant.data, 0xa5, count);
+    runLinear(true, true);
+    for (int64_t t = 0; t < 4096; ++t) {
+      int64_t i = (t * 7919) % s.m, j = (t * 104729) % s.n;
+      int32_t acc = 0;
+      for (int64_t kk = 0; kk < s.k; ++kk)
+        acc += static_cast<int32_t>(a.as<uint8_t>()[i * s.k + kk]) *
+               b4.as<int8_t>()[kk * s.n + j];
+      int32_t want = requantRef(acc, mul.as<int32_t>()[j],
+                                shift.as<int32_t>()[j] - 4, 0, -128, 127);
+      if (cRequant.as<int8_t>()[i * s.n + j] != want)
+        fail("qcc_rt_linear with 4-bit weights differs from the scalar "
+             "reference%s");
+    }
     return refName;
   }
 
   Shape s;
 
 private:
-  std::pair<void *, int64_t> pack(LinearEpilogue epilogue, int64_t dtype) {
+  std::pair<void *, int64_t> pack(LinearEpilogue epilogue, int64_t dtype,
+                                  int64_t weightBits = 8) {
     LinearSpec spec;
     spec.kind = LinearKind::MatMul;
     spec.k = s.k;
     spec.n = s.n;
-    spec.weights = b.as<int8_t>();
+    spec.weights = weightBits == 4 ? b4.as<int8_t>() : b.as<int8_t>();
+    spec.weightBits = weightBits;
+    if (weightBits == 4) {
+      // Outputs of the same magnitude as the 8-bit case (weights 16x
+      // smaller, shifts 4 smaller).
+      shift4.resize(s.n);
+      for (int64_t c = 0; c < s.n; ++c)
+        shift4[c] = shift.as<int32_t>()[c] - 4;
+    }
     spec.activationDtype = QCC_U8;
     spec.epilogue = epilogue;
     spec.outputDtype = dtype;
     if (epilogue == LinearEpilogue::Requant) {
       spec.lo = -128, spec.hi = 127, spec.zeroPoint = 0;
       spec.multiplier = mul.as<int32_t>();
-      spec.shift = shift.as<int32_t>();
+      spec.shift = weightBits == 4 ? shift4.data() : shift.as<int32_t>();
       spec.numScales = s.n;
     }
     if (const char *why = checkLinearSpec(spec))
@@ -549,8 +580,9 @@ private:
   }
 
   qcc_rt_context *rt;
-  Buffer a, b, c, cRef, cRequant, mul, shift;
-  std::pair<void *, int64_t> packed, packedRequant;
+  Buffer a, b, b4, c, cRef, cRequant, mul, shift;
+  std::vector<int32_t> shift4;
+  std::pair<void *, int64_t> packed, packedRequant, packedRequant4;
   int64_t aShape[2], bShape[2], cShape[2];
 };
 
@@ -754,6 +786,9 @@ int main(int argc, char **argv) {
         measureInto(row.requant, ops, [&] {
           return measure([&] { sb.runLinear(true); }, minTime);
         });
+        measureInto(row.requant4, ops, [&] {
+          return measure([&] { sb.runLinear(true, true); }, minTime);
+        });
         measureInto(row.matmul, ops,
                     [&] { return measure([&] { sb.runMatMul(); }, minTime); });
       }
@@ -763,8 +798,9 @@ int main(int argc, char **argv) {
 
   printf("GOPS (2 ops per multiply-add; i32 output unless noted):\n\n");
   printf("| shape MxNxK | threads | peak | oneDNN | qcc linear | "
-         "qcc linear+requant (i8) | qcc matmul | qcc/peak | qcc/oneDNN |\n");
-  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+         "qcc linear+requant (i8) | qcc W4 linear+requant (i8) | qcc matmul | "
+         "qcc/peak | qcc/oneDNN | W4/W8 |\n");
+  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (size_t si = 0; si < benches.size(); ++si) {
     for (size_t ti = 0; ti < nt; ++ti) {
       const Shape &s = benches[si]->s;
@@ -772,14 +808,16 @@ int main(int argc, char **argv) {
       char shape[64];
       snprintf(shape, sizeof(shape), "%lldx%lldx%lld", (long long)s.m,
                (long long)s.n, (long long)s.k);
-      printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", shape,
-             opts.threads[ti], formatGops(peak[ti].gops).c_str(),
+      printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+             shape, opts.threads[ti], formatGops(peak[ti].gops).c_str(),
              formatGops(row.dnnl.gops, haveDnnl).c_str(),
              formatGops(row.linear.gops).c_str(),
              formatGops(row.requant.gops).c_str(),
+             formatGops(row.requant4.gops).c_str(),
              formatGops(row.matmul.gops).c_str(),
              formatRatio(row.linear.gops, peak[ti].gops).c_str(),
-             formatRatio(row.linear.gops, row.dnnl.gops, haveDnnl).c_str());
+             formatRatio(row.linear.gops, row.dnnl.gops, haveDnnl).c_str(),
+             formatRatio(row.requant4.gops, row.requant.gops).c_str());
     }
   }
   printf("\nThreads kept busy in each kept measurement (the process's CPU "

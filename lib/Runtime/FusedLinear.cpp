@@ -122,7 +122,8 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
     const uint8_t *row = t.rows + r * t.rowStride;
     for (int64_t b = b0; b < b1; ++b) {
       uint32_t acc[16] = {0};
-      const uint8_t *p = t.packed + b * groups * vecBytes;
+      const uint8_t *p =
+          t.packed + (b - t.firstPackedBlock) * groups * vecBytes;
       for (int64_t g = 0; g < groups; ++g, p += vecBytes) {
         int8_t unpacked[64];
         const uint8_t *vec = p;

@@ -37,8 +37,10 @@ struct LinearTiles {
   /// (Conv: k4, zero padded).
   const uint8_t *rows;
   int64_t rowStride;
-  /// Packed operand: block b, group g at packed + (b * groups + g) * 64.
+  /// Packed operand: block b, group g at packed + ((b - firstPackedBlock) *
+  /// groups + g) * 64 (32 for 4-bit matmul weights).
   const uint8_t *packed;
+  int64_t firstPackedBlock = 0;
   /// Valid columns (the last block may be partial).
   int64_t cols;
   /// Output (and residual) element (r, c) at index r * outRowStride + c.

@@ -28,6 +28,7 @@
 #include "Avx512.h"
 #include "FusedLinear.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -136,30 +137,6 @@ QCC_VNNI_TARGET inline __m512i unpackNibbles64(const uint8_t *src) {
   return _mm512_sub_epi8(nib, _mm512_set1_epi8(8));
 }
 
-/// Adds groups [g0, g1) of rows base[r] + 4 * (g - gBase) times the packed
-/// vectors at packed + v * blockStride + g * vecBytes to the accumulators.
-template <bool Cols, int R, int V, bool Nibbles>
-QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-accumulate(__m512i (&acc)[R][V], const uint8_t *const *base, int64_t gBase,
-           const uint8_t *packed, int64_t blockStride, int64_t g0, int64_t g1) {
-  constexpr int64_t vecBytes = Cols && Nibbles ? 32 : 64;
-  for (int64_t g = g0; g < g1; ++g) {
-    __m512i b[V];
-    for (int v = 0; v < V; ++v) {
-      const uint8_t *at = packed + v * blockStride + g * vecBytes;
-      b[v] = Cols && Nibbles ? unpackNibbles64(at) : _mm512_loadu_si512(at);
-    }
-    for (int r = 0; r < R; ++r) {
-      int32_t word;
-      memcpy(&word, base[r] + 4 * (g - gBase), 4);
-      __m512i a = _mm512_set1_epi32(word);
-      for (int v = 0; v < V; ++v)
-        acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
-                         : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
-    }
-  }
-}
-
 /// Groups per chunk of a 4-bit convolution's filter rows unpacked at a
 /// time (1 KiB per row, on the stack).
 constexpr int64_t kNibbleChunkGroups = 256;
@@ -169,53 +146,77 @@ template <bool Cols, int R, int V, bool Nibbles>
 QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const PackedLinearHeader &h = *t.header;
   int64_t groups = h.k4 / 4;
-  int64_t vecBytes = Cols && Nibbles ? 32 : 64;
-  const uint8_t *packed = t.packed + b0 * groups * vecBytes;
+  constexpr bool unpackRows = !Cols && Nibbles;
+  constexpr int64_t vecBytes = Cols && Nibbles ? 32 : 64;
+  const uint8_t *packed =
+      t.packed + (b0 - t.firstPackedBlock) * groups * vecBytes;
   int64_t blockStride = groups * vecBytes;
+  const uint8_t *rows[R];
+  for (int r = 0; r < R; ++r)
+    rows[r] = t.rows + (r0 + r) * t.rowStride;
+  // Groups whose four broadcast bytes are all in the row (a matmul's
+  // activation rows have k bytes; a convolution's weight rows k4). The
+  // last, partial group of a matmul row is read from a zero-padded copy
+  // (the packed weights there are zero too).
+  int64_t whole = Cols ? h.k / 4 : groups;
+  const uint8_t *tails[R];
+  uint8_t tailBytes[R][4];
+  for (int r = 0; r < R; ++r) {
+    tails[r] = tailBytes[r];
+    memset(tailBytes[r], 0, 4);
+    if (whole < groups)
+      memcpy(tailBytes[r], rows[r] + 4 * whole,
+             static_cast<size_t>(h.k - 4 * whole));
+  }
+  // 4-bit filter rows are unpacked a chunk at a time (every chunk starts
+  // at a 64-weight vector; rows hold whole vectors).
+  alignas(64)
+      uint8_t buf[unpackRows ? R : 1][unpackRows ? 4 * kNibbleChunkGroups : 64];
+  const uint8_t *bufRows[R];
+  for (int r = 0; r < R; ++r)
+    bufRows[r] = buf[unpackRows ? r : 0];
+  // The accumulators are never address-taken, so they stay in registers.
   __m512i acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       acc[r][v] = _mm512_setzero_si512();
-  const uint8_t *rows[R];
-  for (int r = 0; r < R; ++r)
-    rows[r] = t.rows + (r0 + r) * t.rowStride;
-  if (!Cols && Nibbles) {
-    // 4-bit filter rows, unpacked a chunk at a time (every chunk starts at
-    // a 64-weight vector; rows hold whole vectors).
-    alignas(64) uint8_t buf[R][kNibbleChunkGroups * 4];
-    const uint8_t *bufRows[R];
-    for (int r = 0; r < R; ++r)
-      bufRows[r] = buf[r];
-    for (int64_t c0 = 0; c0 < groups; c0 += kNibbleChunkGroups) {
-      int64_t c1 =
-          c0 + kNibbleChunkGroups < groups ? c0 + kNibbleChunkGroups : groups;
-      int64_t vectors = (4 * (c1 - c0) + 63) / 64;
+  // Segments of groups [g0, g1) whose row bytes are at base[r] + 4 * (g -
+  // gBase): whole groups then the tail, or one per unpacked chunk.
+  int64_t segments =
+      unpackRows ? (groups + kNibbleChunkGroups - 1) / kNibbleChunkGroups : 2;
+  for (int64_t seg = 0; seg < segments; ++seg) {
+    const uint8_t *const *base;
+    int64_t g0, g1;
+    if (unpackRows) {
+      g0 = seg * kNibbleChunkGroups;
+      g1 = g0 + kNibbleChunkGroups < groups ? g0 + kNibbleChunkGroups : groups;
+      int64_t vectors = (4 * (g1 - g0) + 63) / 64;
       for (int r = 0; r < R; ++r)
         for (int64_t q = 0; q < vectors; ++q)
           _mm512_store_si512(buf[r] + 64 * q,
-                             unpackNibbles64(rows[r] + 2 * c0 + 32 * q));
-      accumulate<Cols, R, V, Nibbles>(acc, bufRows, c0, packed, blockStride, c0,
-                                      c1);
+                             unpackNibbles64(rows[r] + 2 * g0 + 32 * q));
+      base = bufRows;
+    } else {
+      g0 = seg ? whole : 0;
+      g1 = seg ? groups : whole;
+      base = seg ? tails : rows;
     }
-  } else {
-    // Groups whose four broadcast bytes are all in the row (a matmul's
-    // activation rows have k bytes; a convolution's weight rows k4). The
-    // last, partial group of a matmul row is read from a zero-padded copy
-    // (the packed weights there are zero too).
-    int64_t whole = Cols ? h.k / 4 : groups;
-    const uint8_t *tails[R];
-    uint8_t tailBytes[R][4];
-    for (int r = 0; r < R; ++r) {
-      tails[r] = tailBytes[r];
-      memset(tailBytes[r], 0, 4);
-      if (whole < groups)
-        memcpy(tailBytes[r], rows[r] + 4 * whole,
-               static_cast<size_t>(h.k - 4 * whole));
+    int64_t gBase = g0;
+    for (int64_t g = g0; g < g1; ++g) {
+      __m512i b[V];
+      for (int v = 0; v < V; ++v) {
+        const uint8_t *at = packed + v * blockStride + g * vecBytes;
+        b[v] = Cols && Nibbles ? unpackNibbles64(at) : _mm512_loadu_si512(at);
+      }
+      for (int r = 0; r < R; ++r) {
+        int32_t word;
+        memcpy(&word, base[r] + 4 * (g - gBase), 4);
+        __m512i a = _mm512_set1_epi32(word);
+        for (int v = 0; v < V; ++v)
+          acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
+                           : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+      }
     }
-    accumulate<Cols, R, V, Nibbles>(acc, rows, 0, packed, blockStride, 0,
-                                    whole);
-    accumulate<Cols, R, V, Nibbles>(acc, tails, whole, packed, blockStride,
-                                    whole, groups);
   }
   Params p;
   for (int v = 0; v < V; ++v) {
@@ -276,15 +277,47 @@ TileFn pickTile(bool cols, bool nibbles, int r, int v) {
 
 } // namespace
 
+namespace {
+
+/// Unpacks blocks [b0, b1) of 4-bit matmul weights into the 8-bit layout.
+QCC_VNNI_TARGET void unpackBlocks(const LinearTiles &t, int64_t b0, int64_t b1,
+                                  uint8_t *dst) {
+  int64_t groups = t.header->k4 / 4;
+  for (int64_t i = 0, e = (b1 - b0) * groups; i < e; ++i)
+    _mm512_store_si512(dst + 64 * i,
+                       unpackNibbles64(t.packed + (b0 * groups + i) * 32));
+}
+
+} // namespace
+
 bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
                              int64_t b0, int64_t b1) {
+  bool nibbles = t.header->weightBits == 4;
+  int64_t groups = t.header->k4 / 4;
   for (int64_t b = b0; b < b1; b += kMaxV) {
     int v = static_cast<int>(b1 - b < kMaxV ? b1 - b : kMaxV);
+    // 4-bit matmul weights used by more than one row tile are unpacked
+    // once into an 8-bit panel (each tile would otherwise unpack them
+    // again); a single tile unpacks them in registers.
+    const LinearTiles *use = &t;
+    LinearTiles unpacked;
+    void *panel = nullptr;
+    if (nibbles && t.channelsAlongColumns && r1 - r0 > kMaxR) {
+      size_t bytes = static_cast<size_t>(v * groups * 64);
+      panel = aligned_alloc(64, (bytes + 63) / 64 * 64);
+      if (panel) {
+        unpackBlocks(t, b, b + v, static_cast<uint8_t *>(panel));
+        unpacked = t;
+        unpacked.packed = static_cast<const uint8_t *>(panel);
+        unpacked.firstPackedBlock = b;
+        use = &unpacked;
+      }
+    }
     for (int64_t r = r0; r < r1; r += kMaxR) {
       int rows = static_cast<int>(r1 - r < kMaxR ? r1 - r : kMaxR);
-      pickTile(t.channelsAlongColumns, t.header->weightBits == 4, rows, v)(t, r,
-                                                                           b);
+      pickTile(t.channelsAlongColumns, nibbles && !panel, rows, v)(*use, r, b);
     }
+    free(panel);
   }
   return true;
 }
