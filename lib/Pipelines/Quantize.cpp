@@ -16,13 +16,20 @@
 using namespace mlir;
 using namespace mlir::qcc;
 
-std::optional<std::pair<std::string, int64_t>>
-mlir::qcc::parseWeightBits(StringRef text) {
+std::optional<LayerBits> mlir::qcc::parseLayerBits(StringRef text) {
   auto [name, value] = text.rsplit('=');
-  int64_t bits = 0;
-  if (name.empty() || value.getAsInteger(10, bits) || (bits != 8 && bits != 4))
+  LayerBits bits;
+  bits.name = name.str();
+  if (name.empty() || value.size() != 4 || value[0] != 'W' || value[2] != 'A')
     return std::nullopt;
-  return std::make_pair(name.str(), bits);
+  auto digit = [](char c) -> int64_t {
+    return c == '8' ? 8 : c == '4' ? 4 : 0;
+  };
+  bits.weightBits = digit(value[1]);
+  bits.activationBits = digit(value[3]);
+  if (!bits.weightBits || !bits.activationBits)
+    return std::nullopt;
+  return bits;
 }
 
 std::string mlir::qcc::getLayerName(Operation *op) {
@@ -37,12 +44,19 @@ std::string mlir::qcc::getLayerName(Operation *op) {
   return name;
 }
 
-/// Marks the convs and matmuls by constant weights that `weightBits` names
-/// with qcc.weight_bits; a name that matches none is an error.
-static LogicalResult
-applyWeightBits(func::FuncOp fn,
-                ArrayRef<std::pair<std::string, int64_t>> weightBits) {
-  for (const auto &[name, bits] : weightBits) {
+/// Marks the convs and matmuls by constant weights that `layerBits` names
+/// with qcc.weight_bits and qcc.activation_bits (8 is the default: no
+/// mark); a name that matches none is an error.
+static LogicalResult applyLayerBits(func::FuncOp fn,
+                                    ArrayRef<LayerBits> layerBits) {
+  auto mark = [](Operation *op, StringRef attr, int64_t bits) {
+    if (bits == 8)
+      op->removeAttr(attr);
+    else
+      op->setAttr(
+          attr, IntegerAttr::get(IntegerType::get(op->getContext(), 64), bits));
+  };
+  for (const LayerBits &layer : layerBits) {
     bool matched = false;
     fn.walk([&](Operation *op) {
       Value weight;
@@ -54,18 +68,17 @@ applyWeightBits(func::FuncOp fn,
       bool constant =
           weight && (matchPattern(weight, m_Constant()) ||
                      (dq && matchPattern(dq.getInput(), m_Constant())));
-      if (!constant || (name != "*" && getLayerName(op) != name))
+      if (!constant || (layer.name != "*" && getLayerName(op) != layer.name))
         return;
       matched = true;
-      op->setAttr(
-          QccDialect::kWeightBitsAttrName,
-          IntegerAttr::get(IntegerType::get(op->getContext(), 64), bits));
+      mark(op, QccDialect::kWeightBitsAttrName, layer.weightBits);
+      mark(op, QccDialect::kActivationBitsAttrName, layer.activationBits);
     });
     if (!matched)
-      return mlir::emitError(fn.getLoc(), "--weight-bits: no convolution or "
+      return mlir::emitError(fn.getLoc(), "--layer-bits: no convolution or "
                                           "matmul by constant weights is "
                                           "named '")
-             << name << "'";
+             << layer.name << "'";
   }
   return success();
 }
@@ -103,7 +116,7 @@ LogicalResult mlir::qcc::quantizeModule(ModuleOp module,
     if (failed(calibrate(fn, samples, options.calibrationOptions)))
       return failure();
   }
-  if (failed(applyWeightBits(fn, options.weightBits)))
+  if (failed(applyLayerBits(fn, options.layerBits)))
     return failure();
   PassManager pm(module.getContext());
   IntegerPipelineOptions integer;

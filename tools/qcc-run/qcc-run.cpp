@@ -76,12 +76,12 @@ cl::opt<std::string> calibrationMethod(
     "calibration-method",
     cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
     cl::value_desc("method"), cl::init("mse"), cl::cat(runCategory));
-cl::list<std::string> weightBits(
-    "weight-bits",
-    cl::desc("Quantize a layer's weights to 4 (or 8) bits: ONNX node "
-             "NAME=BITS, or *=BITS for every conv and matmul by constant "
-             "weights (repeatable; later entries win)"),
-    cl::value_desc("NAME=BITS"), cl::cat(runCategory));
+cl::list<std::string> layerBits(
+    "layer-bits",
+    cl::desc("Weight and activation bits of a layer: ONNX node NAME=WxAy "
+             "(W8A8, W4A8, W8A4, W4A4), or *=WxAy for every conv and "
+             "matmul by constant weights (repeatable; later entries win)"),
+    cl::value_desc("NAME=WxAy"), cl::cat(runCategory));
 cl::opt<double> calibrationPercentile(
     "calibration-percentile",
     cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
@@ -145,8 +145,8 @@ LogicalResult rejectPendingOptions() {
   }
   if (interp == "float" &&
       (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
-       emitIR.getNumOccurrences() || weightBits.getNumOccurrences())) {
-    fail("--calibration, --io, --weight-bits and --emit-integer-ir apply to "
+       emitIR.getNumOccurrences() || layerBits.getNumOccurrences())) {
+    fail("--calibration, --io, --layer-bits and --emit-integer-ir apply to "
          "--interp=int");
     ok = false;
   }
@@ -159,16 +159,17 @@ LogicalResult rejectPendingOptions() {
          " (expected minmax, percentile or mse)");
     ok = false;
   }
-  for (const std::string &entry : weightBits)
-    if (!qcc::parseWeightBits(entry)) {
-      fail("invalid --weight-bits=" + entry + " (expected NAME=8 or NAME=4)");
+  for (const std::string &entry : layerBits)
+    if (!qcc::parseLayerBits(entry)) {
+      fail("invalid --layer-bits=" + entry +
+           " (expected NAME=WxAy with x and y 8 or 4, e.g. fc1=W4A8)");
       ok = false;
     }
   if (llvm::sys::path::extension(modelFile) == ".so" &&
       (interp.getNumOccurrences() || calibration.getNumOccurrences() ||
        shapes.getNumOccurrences() || emitIR.getNumOccurrences() ||
-       weightBits.getNumOccurrences())) {
-    fail("--interp, --calibration, --shape, --weight-bits and "
+       layerBits.getNumOccurrences())) {
+    fail("--interp, --calibration, --shape, --layer-bits and "
          "--emit-integer-ir apply to models, not to a generated library ('" +
          modelFile + "')");
     ok = false;
@@ -446,8 +447,8 @@ int main(int argc, char **argv) {
     qcc::QuantizeOptions quantize;
     quantize.calibration = calibration;
     quantize.io = ioMode;
-    for (const std::string &entry : weightBits)
-      quantize.weightBits.push_back(*qcc::parseWeightBits(entry));
+    for (const std::string &entry : layerBits)
+      quantize.layerBits.push_back(*qcc::parseLayerBits(entry));
     quantize.calibrationOptions.method =
         *qcc::parseCalibrationMethod(calibrationMethod);
     quantize.calibrationOptions.percentile = calibrationPercentile;

@@ -88,12 +88,12 @@ cl::opt<std::string> calibrationMethod(
     "calibration-method",
     cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
     cl::value_desc("method"), cl::init("mse"), cl::cat(qccCategory));
-cl::list<std::string> weightBits(
-    "weight-bits",
-    cl::desc("Quantize a layer's weights to 4 (or 8) bits: ONNX node "
-             "NAME=BITS, or *=BITS for every conv and matmul by constant "
-             "weights (repeatable; later entries win)"),
-    cl::value_desc("NAME=BITS"), cl::cat(qccCategory));
+cl::list<std::string> layerBits(
+    "layer-bits",
+    cl::desc("Weight and activation bits of a layer: ONNX node NAME=WxAy "
+             "(W8A8, W4A8, W8A4, W4A4), or *=WxAy for every conv and "
+             "matmul by constant weights (repeatable; later entries win)"),
+    cl::value_desc("NAME=WxAy"), cl::cat(qccCategory));
 cl::opt<double> calibrationPercentile(
     "calibration-percentile",
     cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
@@ -189,9 +189,10 @@ LogicalResult rejectPendingOptions() {
          " (expected minmax, percentile or mse)");
     ok = false;
   }
-  for (const std::string &entry : weightBits)
-    if (!qcc::parseWeightBits(entry)) {
-      fail("invalid --weight-bits=" + entry + " (expected NAME=8 or NAME=4)");
+  for (const std::string &entry : layerBits)
+    if (!qcc::parseLayerBits(entry)) {
+      fail("invalid --layer-bits=" + entry +
+           " (expected NAME=WxAy with x and y 8 or 4, e.g. fc1=W4A8)");
       ok = false;
     }
   if (!(calibrationPercentile > 0 && calibrationPercentile <= 100)) {
@@ -200,8 +201,8 @@ LogicalResult rejectPendingOptions() {
   }
   if (precision == Precision::Fp32 &&
       (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
-       weightBits.getNumOccurrences())) {
-    fail("--calibration, --io and --weight-bits apply to integer precision, "
+       layerBits.getNumOccurrences())) {
+    fail("--calibration, --io and --layer-bits apply to integer precision, "
          "not --precision=fp32");
     ok = false;
   }
@@ -382,8 +383,8 @@ int main(int argc, char **argv) {
     qcc::QuantizeOptions quantize;
     quantize.calibration = calibration;
     quantize.io = ioMode;
-    for (const std::string &entry : weightBits)
-      quantize.weightBits.push_back(*qcc::parseWeightBits(entry));
+    for (const std::string &entry : layerBits)
+      quantize.layerBits.push_back(*qcc::parseLayerBits(entry));
     quantize.calibrationOptions.method =
         *qcc::parseCalibrationMethod(calibrationMethod);
     quantize.calibrationOptions.percentile = calibrationPercentile;

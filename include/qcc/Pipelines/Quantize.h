@@ -25,6 +25,14 @@
 
 namespace mlir::qcc {
 
+/// The weight and activation precision of one layer (a conv or a matmul by
+/// constant weights): W8A8, W4A8, W8A4 or W4A4.
+struct LayerBits {
+  std::string name;
+  int64_t weightBits = 8;
+  int64_t activationBits = 8;
+};
+
 struct QuantizeOptions {
   /// `.npz` file or directory of `.npy` files, "synthetic", or empty (only
   /// valid for QDQ models, whose scales need no calibration).
@@ -34,14 +42,13 @@ struct QuantizeOptions {
   unsigned syntheticSamples = 8;
   /// "float" (quantize inputs, dequantize outputs) or "int".
   std::string io = "float";
-  /// Weight precision per layer (ONNX node name, or "*" for every conv and
-  /// matmul by constant weights): 8 or 4. Later entries win.
-  std::vector<std::pair<std::string, int64_t>> weightBits;
+  /// Precision per layer (by ONNX node name, or "*" for every conv and
+  /// matmul by constant weights). Later entries win.
+  std::vector<LayerBits> layerBits;
 };
 
-/// Parses one `--weight-bits` value, NAME=BITS with BITS 8 or 4.
-std::optional<std::pair<std::string, int64_t>>
-parseWeightBits(llvm::StringRef text);
+/// Parses one `--layer-bits` value, NAME=WxAy with x and y 8 or 4.
+std::optional<LayerBits> parseLayerBits(llvm::StringRef text);
 
 /// The ONNX node name an op was imported from (its location's first
 /// NameLoc), or "".

@@ -220,3 +220,17 @@ func.func @weights_4bit(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875, 15.
   %m = qcc.matmul %x, %w {qcc.range = array<f64: -10.0, 10.0>, qcc.weight_bits = 4 : i64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %m : tensor<3x2xf32>
 }
+
+// -----
+
+// qcc.activation_bits = 4: the matmul's input is requantized into the
+// signed 4-bit range (i8 storage, clamped to [-8, 7]) and feeds the matmul.
+// CHECK-LABEL: func.func @activations_4bit
+// CHECK: %[[Q:.*]] = qcc.quantize
+// CHECK: %[[A4:.*]] = qcc.requant %[[Q]] {max = 7 : i64, min = -8 : i64, {{.*}}} : tensor<3x2xi8> to tensor<3x2xi8>
+// CHECK: qcc.matmul %[[A4]], %{{.*}} : (tensor<3x2xi8>, tensor<2x2xi8>) -> tensor<3x2xi32>
+func.func @activations_4bit(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875, 15.875>}) -> tensor<3x2xf32> {
+  %w = qcc.constant dense<[[0.3, -1.4], [0.7, 0.6]]> : tensor<2x2xf32>
+  %m = qcc.matmul %x, %w {qcc.range = array<f64: -10.0, 10.0>, qcc.activation_bits = 4 : i64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %m : tensor<3x2xf32>
+}

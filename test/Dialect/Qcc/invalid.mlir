@@ -610,3 +610,19 @@ func.func @weight_bits_range(%x: tensor<2x2xi8>) {
   %0 = qcc.matmul %x, %w {qcc.weight_bits = 4 : i64} : (tensor<2x2xi8>, tensor<2x2xi8>) -> tensor<2x2xi32>
   return
 }
+
+// -----
+
+func.func @activation_bits_value(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{'qcc.activation_bits' must be the integer 8 or 4}}
+  %0 = qcc.matmul %x, %w {qcc.activation_bits = 2 : i64} : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @activation_bits_op(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qcc.activation_bits' applies to qcc.matmul and qcc.conv only}}
+  %0 = qcc.relu %x {qcc.activation_bits = 4 : i64} : tensor<4xf32>
+  return
+}

@@ -4,9 +4,9 @@
     bitexact.py BUILD_BIN WORKDIR
 
 For each trained test model (cnn, vit, bert at opset 17) and input set
-(test/models/data: 8 images, or 1 unpadded BERT sample), and for the CNN
-and BERT again with 4-bit weights everywhere (--weight-bits=*=4): calibrates on 64
-training images, compiles `qcc MODEL -o libNAME.so`, runs it with
+(test/models/data: 8 images, or 1 unpadded BERT sample), and again with
+4-bit weights everywhere (the CNN with --layer-bits=*=W4A4, BERT with
+*=W4A8): calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
 `qcc-run libNAME.so` and runs the same model with `qcc-run --interp=int`
 (the same calibration, so the same integer graph), and requires the output
 files to be byte-identical -- with 1 and 2 threads, and with the portable
@@ -45,14 +45,16 @@ def main():
     bert8 = [("input_ids", "input_ids_8.npy"),
              ("attention_mask", "attention_mask_8.npy")]
     # (model, batch, inputs, extra qcc flags, tag): the "-w4" cases store
-    # every layer's weights at 4 bits (two per byte in the library).
-    w4 = ["--weight-bits=*=4"]
+    # every layer's weights at 4 bits (two per byte in the library), the
+    # CNN's activations into its convs and matmuls at 4 bits too.
+    w4 = ["--layer-bits=*=W4A8"]
+    w4a4 = ["--layer-bits=*=W4A4"]
     cases = [("cnn", "8", [("image", "image_8.npy")], [], ""),
              ("vit", "8", [("image", "image_8.npy")], [], ""),
              ("bert", "8", bert8, [], ""),
              ("bert", "1", [("input_ids", "input_ids_1.npy"),
                             ("attention_mask", "attention_mask_1.npy")], [], ""),
-             ("cnn", "8", [("image", "image_8.npy")], w4, "-w4"),
+             ("cnn", "8", [("image", "image_8.npy")], w4a4, "-w4a4"),
              ("bert", "8", bert8, w4, "-w4")]
     passed = failed = 0
     for model, n, inputs, extra, tag in cases:

@@ -43,20 +43,22 @@ LogicalResult QccDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   // qcc.range (calibration) and qcc.attention (recognised attention) are
   // checked by the passes that read them.
-  if (attr.getName() != kWeightBitsAttrName)
+  StringRef name = attr.getName().strref();
+  if (name != kWeightBitsAttrName && name != kActivationBitsAttrName)
     return success();
   auto bits = dyn_cast<IntegerAttr>(attr.getValue());
   if (!bits || (bits.getInt() != 8 && bits.getInt() != 4))
-    return op->emitError() << "'" << kWeightBitsAttrName
-                           << "' must be the integer 8 or 4";
+    return op->emitError() << "'" << name << "' must be the integer 8 or 4";
   Value weight;
   if (auto mm = dyn_cast<MatMulOp>(op))
     weight = mm.getRhs();
   else if (auto conv = dyn_cast<ConvOp>(op))
     weight = conv.getWeight();
   else
-    return op->emitError() << "'" << kWeightBitsAttrName
+    return op->emitError() << "'" << name
                            << "' applies to qcc.matmul and qcc.conv only";
+  if (name == kActivationBitsAttrName)
+    return success();
   // Integer weights must already be in the range.
   auto c = weight.getDefiningOp<ConstantOp>();
   auto values = c ? dyn_cast<DenseIntElementsAttr>(c.getValue()) : nullptr;

@@ -476,6 +476,39 @@ FailureOr<QValue> Integerizer::materialize8(Value v, Operation *user) {
   return result;
 }
 
+FailureOr<QValue> Integerizer::materializeBits(Value v, int64_t bits,
+                                               Operation *user) {
+  if (bits == 8)
+    return materialize8(v, user);
+  auto cached = materialized4.find(v);
+  if (cached != materialized4.end())
+    return cached->second;
+  FailureOr<std::pair<double, double>> range = getRange(v, user);
+  if (failed(range))
+    return failure();
+  auto [lo, hi] = *range;
+  Target target;
+  if (lo >= 0) {
+    target.type = ui8;
+    target.scale = hi / 15.0;
+    target.max = 15;
+  } else {
+    target.type = i8;
+    target.scale = std::max(-lo, hi) / 7.0;
+    target.min = -8;
+    target.max = 7;
+  }
+  if (!(target.scale > 0))
+    target.scale = 1.0;
+  FailureOr<QValue> result = materialize(v, target, user);
+  if (succeeded(result)) {
+    // Only values in the narrowed range reach consumers.
+    result->bound = std::min<int64_t>(result->bound, lo >= 0 ? 15 : 8);
+    materialized4[v] = *result;
+  }
+  return result;
+}
+
 //===----------------------------------------------------------------------===//
 // Boundary and driver
 //===----------------------------------------------------------------------===//

@@ -112,6 +112,10 @@ public:
   /// Materializes `v` as 8-bit, per tensor, zero point 0: unchanged when it
   /// already is, else rescaled to get8BitTarget(v).
   FailureOr<QValue> materialize8(Value v, Operation *user);
+  /// Materializes `v` at `bits` (8 or 4) per tensor, zero point 0: 4 bits
+  /// are i8 in [-8, 7] at scale max|range| / 7, or ui8 in [0, 15] at
+  /// max / 15 for a non-negative range.
+  FailureOr<QValue> materializeBits(Value v, int64_t bits, Operation *user);
   /// Same for an existing representation (`v` names the real value for the
   /// calibrated range).
   FailureOr<QValue> materializeRep(const QValue &q, Value v,
@@ -160,6 +164,7 @@ private:
   llvm::DenseMap<Value, QValue> reps;
   llvm::DenseMap<Value, PendingAdd> pending;
   llvm::DenseMap<Value, QValue> materialized8;
+  llvm::DenseMap<Value, QValue> materialized4;
 };
 
 //===----------------------------------------------------------------------===//

@@ -43,6 +43,13 @@ int64_t getWeightBits(Operation *op) {
   return bits ? bits.getInt() : 8;
 }
 
+/// The activation precision bit allocation chose for `op` (8 by default).
+int64_t getActivationBits(Operation *op) {
+  auto bits =
+      op->getAttrOfType<IntegerAttr>(QccDialect::kActivationBitsAttrName);
+  return bits ? bits.getInt() : 8;
+}
+
 /// Marks the integer op of a float op quantized at `bits` (8 needs no mark).
 void setWeightBits(Operation *op, int64_t bits) {
   if (bits != 8)
@@ -117,7 +124,8 @@ FailureOr<SmallVector<int64_t>> quantizeBias(Operation *op,
 }
 
 LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
-  FailureOr<QValue> x = s.materialize8(op.getInput(), op);
+  FailureOr<QValue> x =
+      s.materializeBits(op.getInput(), getActivationBits(op), op);
   if (failed(x))
     return failure();
   int64_t bits = getWeightBits(op);
@@ -163,7 +171,8 @@ LogicalResult integerizeConv(Integerizer &s, ConvOp op) {
 }
 
 LogicalResult integerizeMatMul(Integerizer &s, MatMulOp op) {
-  FailureOr<QValue> lhs = s.materialize8(op.getLhs(), op);
+  FailureOr<QValue> lhs =
+      s.materializeBits(op.getLhs(), getActivationBits(op), op);
   if (failed(lhs))
     return failure();
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());

@@ -40,6 +40,12 @@ def Qcc_Dialect : Dialect {
     /// means 8.
     static constexpr ::llvm::StringLiteral kWeightBitsAttrName =
         "qcc.weight_bits";
+    /// `qcc.activation_bits = 4 : i64` on a float qcc.matmul or qcc.conv:
+    /// its (first) input is quantized to 4 bits ([-8, 7] at scale
+    /// max|x| / 7, or [0, 15] at max / 15 when non-negative), still stored
+    /// in 8-bit tensors. Absent means 8.
+    static constexpr ::llvm::StringLiteral kActivationBitsAttrName =
+        "qcc.activation_bits";
   }];
 }
 
