@@ -7,6 +7,7 @@
 #include "qcc/Pipelines/Quantize.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
+#include "qcc/Dialect/Qcc/Transforms/BitAllocation.h"
 #include "qcc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,30 +19,10 @@ using namespace mlir::qcc;
 
 std::optional<LayerBits> mlir::qcc::parseLayerBits(StringRef text) {
   auto [name, value] = text.rsplit('=');
-  LayerBits bits;
-  bits.name = name.str();
-  if (name.empty() || value.size() != 4 || value[0] != 'W' || value[2] != 'A')
+  std::optional<LayerConfig> config = parseLayerConfig(value);
+  if (name.empty() || !config)
     return std::nullopt;
-  auto digit = [](char c) -> int64_t {
-    return c == '8' ? 8 : c == '4' ? 4 : 0;
-  };
-  bits.weightBits = digit(value[1]);
-  bits.activationBits = digit(value[3]);
-  if (!bits.weightBits || !bits.activationBits)
-    return std::nullopt;
-  return bits;
-}
-
-std::string mlir::qcc::getLayerName(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
+  return LayerBits{name.str(), config->weightBits, config->activationBits};
 }
 
 /// Marks the convs and matmuls by constant weights that `layerBits` names
@@ -83,6 +64,69 @@ static LogicalResult applyLayerBits(func::FuncOp fn,
   return success();
 }
 
+/// (size, objective) points of the sensitivity-vs-size Pareto frontier:
+/// the optimum under size budgets from half the W8A8 size to all of it.
+static std::vector<std::pair<double, double>>
+sweepSizeFrontier(func::FuncOp fn, const AllocateBitsOptions &options,
+                  double int8Size) {
+  SmallVector<QuantLayer> layers = collectQuantLayers(fn);
+  std::vector<std::pair<double, double>> points;
+  constexpr int kSteps = 24;
+  for (int i = 0; i <= kSteps; ++i) {
+    AllocateBitsOptions sweep = options;
+    sweep.sizeBudget = std::to_string(
+        int8Size * (0.5 + 0.5 * i / static_cast<double>(kSteps)));
+    sweep.bopsBudget.clear();
+    sweep.latencyBudget.clear();
+    BitAllocationResult scratch;
+    FailureOr<BitAllocationProblem> problem =
+        buildBitAllocationProblem(fn, layers, sweep, scratch);
+    if (failed(problem))
+      break;
+    llvm::Expected<BitAllocationSolution> solution =
+        solveBitAllocation(*problem, sweep.solver);
+    if (!solution) {
+      llvm::consumeError(solution.takeError());
+      continue;
+    }
+    if (points.empty() || solution->objective < points.back().second)
+      points.emplace_back(solution->totals[0], solution->objective);
+  }
+  return points;
+}
+
+/// --precision=mixed on a calibrated module.
+static LogicalResult runMixedPrecision(ModuleOp module, func::FuncOp fn,
+                                       ArrayRef<CalibrationSample> samples,
+                                       const QuantizeOptions &options) {
+  if (options.allocation.sensitivity == "measured") {
+    if (samples.empty())
+      return emitError(fn.getLoc(), "the measured (forward-only) "
+                                    "sensitivity needs calibration data")
+                 .attachNote()
+             << "give --calibration, or --sensitivity=weight-error or a "
+                "file of Hessian traces";
+    SensitivityOptions sensitivity = options.sensitivity;
+    sensitivity.configs = options.allocation.configs;
+    sensitivity.progress = options.progress;
+    if (failed(measureSensitivity(module, samples, sensitivity)))
+      return failure();
+  }
+  FailureOr<BitAllocationResult> result = allocateBits(fn, options.allocation);
+  if (failed(result))
+    return failure();
+  if (options.progress)
+    printBitAllocationSummary(*result, *options.progress);
+  if (!options.report.empty()) {
+    std::vector<std::pair<double, double>> frontier =
+        sweepSizeFrontier(fn, options.allocation, result->int8Size);
+    if (failed(writeBitAllocationReport(*result, frontier, options.report,
+                                        fn.getLoc())))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult mlir::qcc::quantizeModule(ModuleOp module,
                                         const QuantizeOptions &options) {
   auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
@@ -98,8 +142,9 @@ LogicalResult mlir::qcc::quantizeModule(ModuleOp module,
              << "give --calibration FILE.npz or a directory of .npy files "
                 "(samples stacked along dimension 0), or "
                 "--calibration=synthetic to try without data (inaccurate)";
-  } else {
-    std::vector<CalibrationSample> samples;
+  }
+  std::vector<CalibrationSample> samples;
+  if (!options.calibration.empty()) {
     if (options.calibration == "synthetic") {
       fn.emitWarning("calibrating on ")
           << options.syntheticSamples
@@ -116,6 +161,8 @@ LogicalResult mlir::qcc::quantizeModule(ModuleOp module,
     if (failed(calibrate(fn, samples, options.calibrationOptions)))
       return failure();
   }
+  if (options.mixed && failed(runMixedPrecision(module, fn, samples, options)))
+    return failure();
   if (failed(applyLayerBits(fn, options.layerBits)))
     return failure();
   PassManager pm(module.getContext());

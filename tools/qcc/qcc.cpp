@@ -113,6 +113,23 @@ cl::opt<std::string> latencyBudget("latency-budget",
                                    cl::desc("Mixed precision latency budget"),
                                    cl::value_desc("MS|N%"),
                                    cl::cat(qccCategory));
+cl::opt<std::string> sensitivity(
+    "sensitivity",
+    cl::desc("Layer sensitivity for --precision=mixed: measured (forward-only "
+             "on the calibration set, the default), weight-error, or a JSON "
+             "file of Hessian traces {\"layer\": Tr(H)/n}"),
+    cl::value_desc("measured|weight-error|FILE"), cl::init("measured"),
+    cl::cat(qccCategory));
+cl::opt<std::string> ilpSolver(
+    "ilp-solver",
+    cl::desc("Integer program solver of --precision=mixed: auto (CBC when "
+             "built with it), cbc or exact (built-in branch-and-bound)"),
+    cl::value_desc("auto|cbc|exact"), cl::init("auto"), cl::cat(qccCategory));
+cl::opt<bool> keepFirstLast(
+    "keep-first-last",
+    cl::desc("Keep the first and last layers at W8A8 under --precision=mixed "
+             "(default true)"),
+    cl::init(true), cl::cat(qccCategory));
 cl::opt<std::string> sparsity("sparsity", cl::desc("N:M structured sparsity"),
                               cl::value_desc("N:M"), cl::cat(qccCategory));
 cl::opt<std::string> removePadding("remove-padding",
@@ -121,7 +138,9 @@ cl::opt<std::string> removePadding("remove-padding",
                                    cl::cat(qccCategory));
 cl::opt<std::string> softmax("softmax", cl::desc("Softmax algorithm"),
                              cl::value_desc("algorithm"), cl::cat(qccCategory));
-cl::opt<std::string> report("report", cl::desc("Write a report"),
+cl::opt<std::string> report("report",
+                            cl::desc("Write the mixed-precision report "
+                                     "(.json or self-contained .html)"),
                             cl::value_desc("FILE.json|FILE.html"),
                             cl::cat(qccCategory));
 cl::opt<std::string> mcpu("mcpu",
@@ -159,13 +178,9 @@ struct PendingOption {
 
 LogicalResult rejectPendingOptions() {
   PendingOption pending[] = {
-      {&sizeBudget, "mixed-precision bit allocation"},
-      {&bopsBudget, "mixed-precision bit allocation"},
-      {&latencyBudget, "mixed-precision bit allocation"},
       {&sparsity, "N:M sparsity"},
       {&removePadding, "padding removal"},
       {&softmax, "softmax rewriting"},
-      {&report, "reports"},
   };
   bool ok = true;
   for (const PendingOption &p : pending) {
@@ -175,9 +190,30 @@ LogicalResult rejectPendingOptions() {
          p.stage + " stage");
     ok = false;
   }
-  if (precision == Precision::Mixed) {
-    fail("--precision=mixed is not supported yet: this qcc has no "
-         "mixed-precision bit allocation stage (use --precision=int8)");
+  if (precision != Precision::Mixed &&
+      (sizeBudget.getNumOccurrences() || bopsBudget.getNumOccurrences() ||
+       latencyBudget.getNumOccurrences() || sensitivity.getNumOccurrences() ||
+       report.getNumOccurrences() || ilpSolver.getNumOccurrences() ||
+       keepFirstLast.getNumOccurrences())) {
+    fail("--size-budget, --bops-budget, --latency-budget, --sensitivity, "
+         "--ilp-solver, --keep-first-last and --report apply to "
+         "--precision=mixed");
+    ok = false;
+  }
+  if (precision == Precision::Mixed && !sizeBudget.getNumOccurrences() &&
+      !bopsBudget.getNumOccurrences() && !latencyBudget.getNumOccurrences()) {
+    fail("--precision=mixed needs a budget: --size-budget, --bops-budget or "
+         "--latency-budget (bytes, BOPs, ms, or N% of the int8 model)");
+    ok = false;
+  }
+  if (report.getNumOccurrences() && !StringRef(report).ends_with(".json") &&
+      !StringRef(report).ends_with(".html")) {
+    fail("--report=" + report + " must end in .json or .html");
+    ok = false;
+  }
+  if (!qcc::parseBitAllocationSolverKind(ilpSolver)) {
+    fail("invalid --ilp-solver=" + ilpSolver +
+         " (expected auto, cbc or exact)");
     ok = false;
   }
   if (ioMode != "float" && ioMode != "int") {
@@ -213,9 +249,9 @@ LogicalResult rejectPendingOptions() {
   if (emitKind == EmitKind::Ptx) {
     fail("--emit=ptx is not supported yet: this qcc has no CUDA backend");
     ok = false;
-  } else if (emitKind != EmitKind::Mlir && precision != Precision::Int8) {
+  } else if (emitKind != EmitKind::Mlir && precision == Precision::Fp32) {
     fail("the CPU backend compiles integer graphs: --emit=lib/obj/llvm need "
-         "--precision=int8 (the default)");
+         "--precision=int8 (the default) or mixed");
     ok = false;
   }
   if (emitKind == EmitKind::Lib && outputFile == "-") {
@@ -379,8 +415,19 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  if (precision == Precision::Int8) {
+  if (precision != Precision::Fp32) {
     qcc::QuantizeOptions quantize;
+    quantize.mixed = precision == Precision::Mixed;
+    quantize.allocation.sizeBudget = sizeBudget;
+    quantize.allocation.bopsBudget = bopsBudget;
+    quantize.allocation.latencyBudget = latencyBudget;
+    quantize.allocation.sensitivity = sensitivity;
+    quantize.allocation.keepFirstLast = keepFirstLast;
+    quantize.allocation.solver.solver =
+        *qcc::parseBitAllocationSolverKind(ilpSolver);
+    quantize.sensitivity.cacheDir = qcc::getDefaultSensitivityCacheDir();
+    quantize.report = report;
+    quantize.progress = &llvm::errs();
     quantize.calibration = calibration;
     quantize.io = ioMode;
     for (const std::string &entry : layerBits)

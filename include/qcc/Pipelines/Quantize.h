@@ -14,6 +14,7 @@
 #ifndef QCC_PIPELINES_QUANTIZE_H
 #define QCC_PIPELINES_QUANTIZE_H
 
+#include "qcc/Pipelines/MixedPrecision.h"
 #include "qcc/Quant/Calibration.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -45,14 +46,18 @@ struct QuantizeOptions {
   /// Precision per layer (by ONNX node name, or "*" for every conv and
   /// matmul by constant weights). Later entries win.
   std::vector<LayerBits> layerBits;
+  /// --precision=mixed: measure sensitivity (when allocation.sensitivity is
+  /// "measured"), allocate bits, print the summary to `progress`, write
+  /// `report` (.json/.html, optional). layerBits apply afterwards and win.
+  bool mixed = false;
+  AllocateBitsOptions allocation;
+  SensitivityOptions sensitivity;
+  std::string report;
+  llvm::raw_ostream *progress = nullptr;
 };
 
 /// Parses one `--layer-bits` value, NAME=WxAy with x and y 8 or 4.
 std::optional<LayerBits> parseLayerBits(llvm::StringRef text);
-
-/// The ONNX node name an op was imported from (its location's first
-/// NameLoc), or "".
-std::string getLayerName(Operation *op);
 
 /// Calibrates the module's single function and integerizes it. Diagnostics
 /// (located at the model's nodes) go through the context's handler; a

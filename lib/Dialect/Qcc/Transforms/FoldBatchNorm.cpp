@@ -27,8 +27,7 @@ namespace {
 /// Reads a constant f32 tensor into doubles, or fails.
 static FailureOr<SmallVector<double>> readF32Constant(Value value) {
   DenseElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) ||
-      !attr.getElementType().isF32())
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.getElementType().isF32())
     return failure();
   SmallVector<double> result;
   result.reserve(attr.getNumElements());
@@ -69,7 +68,8 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
     }
 
     double epsilon = bn.getEpsilon().convertToDouble();
-    int64_t perFilter = weightType.getNumElements() / std::max<int64_t>(filters, 1);
+    int64_t perFilter =
+        weightType.getNumElements() / std::max<int64_t>(filters, 1);
     SmallVector<float> newWeight(weight->size());
     SmallVector<float> newBias(filters);
     for (int64_t c = 0; c < filters; ++c) {
@@ -86,9 +86,12 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
         rewriter, loc, DenseElementsAttr::get(weightType, ArrayRef(newWeight)));
     Value b = ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(biasType, ArrayRef(newBias)));
-    rewriter.replaceOpWithNewOp<ConvOp>(
-        bn, bn.getType(), conv.getInput(), w, b, conv.getStridesAttr(),
-        conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupAttr());
+    // Located at both nodes, the convolution first: it names the layer.
+    auto folded =
+        ConvOp::create(rewriter, loc, bn.getType(), conv.getInput(), w, b,
+                       conv.getStridesAttr(), conv.getPadsAttr(),
+                       conv.getDilationsAttr(), conv.getGroupAttr());
+    rewriter.replaceOp(bn, folded.getResult());
     rewriter.eraseOp(conv);
     return success();
   }

@@ -135,4 +135,52 @@ def IntegerizePass : Pass<"qcc-integerize", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::qcc::QccDialect"];
 }
 
+def AllocateBitsPass : Pass<"qcc-allocate-bits", "::mlir::func::FuncOp"> {
+  let summary = "Choose per-layer bit-widths by integer linear programming";
+  let description = [{
+    Chooses a configuration (weight and activation bits, W8A8/W4A8/W4A4)
+    for every `qcc.conv` and `qcc.matmul` by constant weights of a
+    calibrated float graph: one multiple-choice knapsack, binary `x[l, c]`,
+    one configuration per layer, objective `sum Omega[l, c] x[l, c]`, the
+    given budgets as constraints (size of the layers' weights in bytes,
+    BOPs = MACs x weight bits x activation bits, latency in ms; each an
+    absolute value or `N%` of the all-W8A8 cost), tie constraints for
+    layers that read one activation, add their outputs (residual pairs) or
+    feed one concat, and the first and last layers fixed at W8A8 unless
+    `keep-first-last=false`. Solved exactly by COIN-OR CBC or the built-in
+    branch-and-bound (`solver=`). The choice becomes `qcc.weight_bits` and
+    `qcc.activation_bits` on the layer (absent for 8).
+
+    Sensitivity `Omega`: `measured` reads each layer's `qcc.sensitivity`
+    dictionary (the pipeline's forward-only measurement), `weight-error`
+    uses `||Q_b(W) - W||^2`, and any other value is a JSON file of HAWQ
+    traces `{"layer": Tr(H)/n}` multiplying it. Latency comes from each
+    layer's `qcc.latency` dictionary (from qcc-tune).
+
+    ```mlir
+    %y = qcc.conv %x, %w {qcc.sensitivity = {W4A4 = 0.3, W4A8 = 0.01}, ...}
+    // after qcc-allocate-bits{size-budget=60%}:
+    %y = qcc.conv %x, %w {qcc.weight_bits = 4 : i64, ...}
+    ```
+  }];
+  let options = [
+    Option<"sizeBudget", "size-budget", "std::string", /*default=*/"\"\"",
+           "Budget of the layers' weight bytes (BYTES or N%)">,
+    Option<"bopsBudget", "bops-budget", "std::string", /*default=*/"\"\"",
+           "Budget of bit operations (BOPS or N%)">,
+    Option<"latencyBudget", "latency-budget", "std::string",
+           /*default=*/"\"\"", "Budget of latency (MS or N%)">,
+    Option<"sensitivity", "sensitivity", "std::string",
+           /*default=*/"\"measured\"",
+           "measured, weight-error, or a JSON file of Hessian traces">,
+    Option<"configs", "configs", "std::string",
+           /*default=*/"\"W8A8,W4A8,W4A4\"", "Candidate configurations">,
+    Option<"solver", "solver", "std::string", /*default=*/"\"auto\"",
+           "auto, cbc or exact">,
+    Option<"keepFirstLast", "keep-first-last", "bool", /*default=*/"true",
+           "Keep the first and last layers at W8A8">,
+  ];
+  let dependentDialects = ["::mlir::qcc::QccDialect"];
+}
+
 #endif // QCC_DIALECT_QCC_TRANSFORMS_PASSES_TD

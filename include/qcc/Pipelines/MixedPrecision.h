@@ -1,0 +1,71 @@
+//===- MixedPrecision.h - --precision=mixed: measure, allocate, report ----===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pipeline side of mixed precision. measureSensitivity is the default,
+// forward-only sensitivity (CalibTIP's): for every layer and configuration
+// other than W8A8, integerize the model with only that layer changed, run
+// the integer interpreter on the calibration samples and measure how far
+// the outputs move from the all-W8A8 model's:
+//
+//   Omega[l, c] = sum_samples ||y_{l,c} - y_8||^2 / sum_samples ||y_8||^2
+//
+// (0 for W8A8). The measurements run in parallel, are cached on disk by a
+// hash of the calibrated model, the samples and the configurations, and
+// report progress. The results become each layer's qcc.sensitivity
+// dictionary, which qcc-allocate-bits reads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_PIPELINES_MIXEDPRECISION_H
+#define QCC_PIPELINES_MIXEDPRECISION_H
+
+#include "qcc/Dialect/Qcc/Transforms/BitAllocation.h"
+#include "qcc/Quant/Calibration.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace mlir::qcc {
+
+struct SensitivityOptions {
+  SmallVector<LayerConfig> configs = {{8, 8}, {4, 8}, {4, 4}};
+  /// Measurements run at once; 0 means one per hardware thread.
+  unsigned numThreads = 0;
+  /// At most this many calibration samples are used (the first ones).
+  size_t maxSamples = 16;
+  /// Directory of cached results; empty disables the cache.
+  std::string cacheDir;
+  /// Progress lines; null for none.
+  llvm::raw_ostream *progress = nullptr;
+};
+
+/// The default cache directory: $XDG_CACHE_HOME/qcc, else ~/.cache/qcc.
+std::string getDefaultSensitivityCacheDir();
+
+/// Measures every layer's forward-only sensitivity on `samples` and sets
+/// its qcc.sensitivity dictionary. `module` is calibrated (qcc.range) and
+/// not yet integerized; it is not otherwise changed.
+LogicalResult measureSensitivity(ModuleOp module,
+                                 ArrayRef<CalibrationSample> samples,
+                                 const SensitivityOptions &options);
+
+/// Prints the per-layer table and totals of an allocation.
+void printBitAllocationSummary(const BitAllocationResult &result,
+                               llvm::raw_ostream &os);
+
+/// Writes the allocation as JSON (`path` ends in .json) or as a
+/// self-contained HTML page (.html). `frontier` holds (size, objective)
+/// points of the sensitivity-vs-size Pareto frontier (may be empty).
+LogicalResult
+writeBitAllocationReport(const BitAllocationResult &result,
+                         ArrayRef<std::pair<double, double>> frontier,
+                         StringRef path, Location loc);
+
+} // namespace mlir::qcc
+
+#endif // QCC_PIPELINES_MIXEDPRECISION_H
