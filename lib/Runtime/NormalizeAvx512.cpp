@@ -30,16 +30,6 @@
 using namespace qcc_rt;
 using mlir::qcc::IntSoftmaxParams;
 
-namespace {
-
-/// floor(a / b) for b > 0.
-int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-} // namespace
-
 //===----------------------------------------------------------------------===//
 // int_softmax
 //===----------------------------------------------------------------------===//
@@ -272,6 +262,12 @@ bool qcc_rt::layerNormVectorizable(const int32_t *shifts, int64_t n) {
 #if defined(__x86_64__)
 
 namespace {
+
+/// floor(a / b) for b > 0.
+int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
 
 /// Lanes [i, i + 16) of the input, saturated to +-(2^21 - 1); masked-off
 /// lanes are 0.
