@@ -9,11 +9,15 @@
 // (lib/Interpreter/Kernels/Integer.cpp), so the results are bit-identical
 // by construction. Elements are widened to int64 in blocks, computed,
 // clamped to the result's range and narrowed. Attr layouts are in
-// RuntimeABI.h.
+// RuntimeABI.h. With AVX-512 (useVnni()), requant/requant_add
+// (RequantAvx512.cpp) and the int_softmax and int_layer_norm rows
+// (NormalizeAvx512.cpp) take vector paths that compute the same values,
+// where their parameters allow it (each path's proof is in its file).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "NormalizeVector.h"
 #include "RequantVector.h"
 
 #include "qcc/Quant/IntegerMath.h"
@@ -158,6 +162,26 @@ void requantVector(const RequantOperand *ops, int numOps,
                          out.dtype);
     i += length;
   }
+}
+
+/// Whether the AVX-512 rows (load16) read elements of `dtype`.
+bool isVectorDtype(int64_t dtype) {
+  return dtype == QCC_I8 || dtype == QCC_U8 || dtype == QCC_I16 ||
+         dtype == QCC_I32;
+}
+
+/// Bit j % 16 of bits[j / 16] = (mask[base + j] != 0), for j < length.
+void getKeepBits(const qcc_rt_tensor &mask, int64_t base, int64_t length,
+                 uint16_t *bits) {
+  for (int64_t w = 0; w < (length + 15) / 16; ++w)
+    bits[w] = 0;
+  dispatchInt(mask.dtype, [&](auto tag) {
+    using M = typename decltype(tag)::type;
+    const M *m = static_cast<const M *>(mask.data) + base;
+    for (int64_t j = 0; j < length; ++j)
+      if (m[j] != 0)
+        bits[j / 16] = static_cast<uint16_t>(bits[j / 16] | (1u << (j % 16)));
+  });
 }
 
 /// Scratch memory of `bytes`, freed at scope exit.
@@ -362,40 +386,72 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
   int32_t width = static_cast<int32_t>(getElementSize(in.dtype) * 8);
   bool checkSpread = params.inputBits < width;
   int64_t badRow = rows;
+  auto noteBadRow = [&](int64_t r) {
+    int64_t first = __atomic_load_n(&badRow, __ATOMIC_RELAXED);
+    while (r < first &&
+           !__atomic_compare_exchange_n(&badRow, &first, r, true,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+  };
   uint8_t *dst = static_cast<uint8_t *>(output->data);
-  size_t rowBytes = static_cast<size_t>(length) * (sizeof(int32_t) + 1);
   bool outOfMemory = false;
-  parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
-    Scratch scratch(rowBytes);
-    if (!scratch.data) {
-      __atomic_store_n(&outOfMemory, true, __ATOMIC_RELAXED);
-      return;
-    }
-    int32_t *row = static_cast<int32_t *>(scratch.data);
-    auto *keep = reinterpret_cast<uint8_t *>(row + length);
-    for (int64_t r = r0; r < r1; ++r) {
-      loadInt32(in, r * length, length, row);
-      if (mask) {
-        int64_t base = (r / rowsPerBatch) * length;
-        dispatchInt(mask->dtype, [&](auto tag) {
-          using M = typename decltype(tag)::type;
-          const M *m = static_cast<const M *>(mask->data) + base;
-          for (int64_t j = 0; j < length; ++j)
-            keep[j] = m[j] != 0;
-        });
+  if (useVnni() && isVectorDtype(in.dtype) &&
+      softmaxVectorizable(params, length)) {
+    // NormalizeAvx512.cpp: the same rows, read in place; the mask of a
+    // batch is turned into keep bits once per batch a range of rows meets.
+    int64_t words = (length + 15) / 16;
+    size_t bytes = static_cast<size_t>(length) * sizeof(int32_t) +
+                   static_cast<size_t>(words) * sizeof(uint16_t);
+    parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
+      Scratch scratch(bytes);
+      if (!scratch.data) {
+        __atomic_store_n(&outOfMemory, true, __ATOMIC_RELAXED);
+        return;
       }
-      const uint8_t *kept = mask ? keep : nullptr;
-      if (checkSpread &&
-          !mlir::qcc::rowSpreadFits(row, kept, length, params.inputBits)) {
-        int64_t first = __atomic_load_n(&badRow, __ATOMIC_RELAXED);
-        while (r < first && !__atomic_compare_exchange_n(&badRow, &first, r,
-                                                         true, __ATOMIC_RELAXED,
-                                                         __ATOMIC_RELAXED)) {
+      auto *e16 = static_cast<int32_t *>(scratch.data);
+      auto *keepBits = reinterpret_cast<uint16_t *>(e16 + length);
+      int64_t keepBatch = -1;
+      for (int64_t r = r0; r < r1; ++r) {
+        if (mask && r / rowsPerBatch != keepBatch) {
+          keepBatch = r / rowsPerBatch;
+          getKeepBits(*mask, keepBatch * length, length, keepBits);
         }
+        int64_t spread = softmaxRowAvx512(in.dtype, in.data, r * length, length,
+                                          mask ? keepBits : nullptr, params,
+                                          e16, dst + r * length);
+        if (checkSpread && spread >= (int64_t(1) << params.inputBits))
+          noteBadRow(r);
       }
-      mlir::qcc::intSoftmaxRow(row, kept, length, params, dst + r * length);
-    }
-  });
+    });
+  } else {
+    size_t rowBytes = static_cast<size_t>(length) * (sizeof(int32_t) + 1);
+    parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
+      Scratch scratch(rowBytes);
+      if (!scratch.data) {
+        __atomic_store_n(&outOfMemory, true, __ATOMIC_RELAXED);
+        return;
+      }
+      int32_t *row = static_cast<int32_t *>(scratch.data);
+      auto *keep = reinterpret_cast<uint8_t *>(row + length);
+      for (int64_t r = r0; r < r1; ++r) {
+        loadInt32(in, r * length, length, row);
+        if (mask) {
+          int64_t base = (r / rowsPerBatch) * length;
+          dispatchInt(mask->dtype, [&](auto tag) {
+            using M = typename decltype(tag)::type;
+            const M *m = static_cast<const M *>(mask->data) + base;
+            for (int64_t j = 0; j < length; ++j)
+              keep[j] = m[j] != 0;
+          });
+        }
+        const uint8_t *kept = mask ? keep : nullptr;
+        if (checkSpread &&
+            !mlir::qcc::rowSpreadFits(row, kept, length, params.inputBits))
+          noteBadRow(r);
+        mlir::qcc::intSoftmaxRow(row, kept, length, params, dst + r * length);
+      }
+    });
+  }
   if (outOfMemory)
     return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
                             name);
@@ -471,9 +527,34 @@ QCC_RT_DEFINE_KERNEL(int_layer_norm) {
                             (long long)n, (long long)length);
   int64_t rows = total / length;
   qcc_rt_tensor out = *output;
+  bool outOfMemory = false;
+  if (useVnni() && isVectorDtype(in.dtype) && length <= (int64_t(1) << 16) &&
+      varShift >= 0 && varShift <= 16) {
+    // NormalizeAvx512.cpp, with the channel parameters narrowed to int32 as
+    // the scalar loop below narrows them.
+    Scratch packed(static_cast<size_t>(n) * 3 * sizeof(int32_t));
+    if (!packed.data)
+      return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
+                              name);
+    auto *m32 = static_cast<int32_t *>(packed.data);
+    int32_t *s32 = m32 + n, *b32 = m32 + 2 * n;
+    for (int64_t c = 0; c < n; ++c) {
+      m32[c] = static_cast<int32_t>(multipliers[c]);
+      s32[c] = static_cast<int32_t>(shifts[c]);
+      b32[c] = static_cast<int32_t>(bias[c]);
+    }
+    if (layerNormVectorizable(s32, n)) {
+      LayerNormChannels channels{m32, s32, b32, n != 1};
+      parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r)
+          layerNormRowAvx512(in.dtype, in.data, r * length, length, varShift,
+                             varOffset, channels, lo, hi, out.dtype, out.data);
+      });
+      return QCC_OK;
+    }
+  }
   size_t rowBytes =
       static_cast<size_t>(length) * (sizeof(int64_t) + 2 * sizeof(int32_t));
-  bool outOfMemory = false;
   parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
     Scratch scratch(rowBytes);
     if (!scratch.data) {

@@ -1,0 +1,80 @@
+//===- NormalizeVector.h - vector int_softmax and int_layer_norm -*- C++
+//-*-===//
+//
+// Part of the qcc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The AVX-512 rows of qcc_rt_int_softmax and qcc_rt_int_layer_norm
+// (NormalizeAvx512.cpp). Each computes exactly what the scalar row
+// functions of qcc/Quant/IntegerMath.h compute (intSoftmaxRow,
+// intLayerNormRow followed by the kernel's per-channel requantization), for
+// every input, as long as the parameters pass the *Vectorizable check; the
+// proofs are comments in NormalizeAvx512.cpp. Callers check useVnni() and
+// that predicate, and otherwise take the scalar path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QCC_LIB_RUNTIME_NORMALIZEVECTOR_H
+#define QCC_LIB_RUNTIME_NORMALIZEVECTOR_H
+
+#include "Internal.h"
+
+#include "qcc/Quant/IntegerMath.h"
+
+namespace qcc_rt {
+
+//===----------------------------------------------------------------------===//
+// int_softmax
+//===----------------------------------------------------------------------===//
+
+/// Whether softmaxRowAvx512 equals intSoftmaxRow for rows of `length` with
+/// `params`: whenever the parameters pass checkIntSoftmaxBounds, which the
+/// scalar row requires too (its bounds are all the vector arithmetic
+/// needs). False where the archive has no AVX-512 code.
+bool softmaxVectorizable(const mlir::qcc::IntSoftmaxParams &params,
+                         int64_t length);
+
+/// intSoftmaxRow of the `length` scores at element `begin` of `in` (an i8,
+/// u8, i16 or i32 array of `dtype`) into `out`. `keep` is null (every
+/// element kept) or holds one bit per element, element j in bit j % 16 of
+/// keep[j / 16]. `scratch` holds at least `length` int32 values. Returns
+/// the spread of the kept scores (max - min, 0 when none is kept), which
+/// the caller compares with 2^inputBits (rowSpreadFits). Requires
+/// softmaxVectorizable(params, length) and AVX-512 (useVnni()).
+int64_t softmaxRowAvx512(int64_t dtype, const void *in, int64_t begin,
+                         int64_t length, const uint16_t *keep,
+                         const mlir::qcc::IntSoftmaxParams &params,
+                         int32_t *scratch, uint8_t *out);
+
+//===----------------------------------------------------------------------===//
+// int_layer_norm
+//===----------------------------------------------------------------------===//
+
+/// The per-channel requantization after intLayerNormRow, narrowed to int32
+/// the way the scalar kernel reads its int64 attributes: channel c uses
+/// entry c of each array (perChannel) or entry 0.
+struct LayerNormChannels {
+  const int32_t *multipliers, *shifts, *biases;
+  bool perChannel;
+};
+
+/// Whether layerNormRowAvx512 equals the scalar kernel for these channel
+/// parameters: every shift in [0, 62] (applyDyadic's int64 path). False
+/// where the archive has no AVX-512 code.
+bool layerNormVectorizable(const int32_t *shifts, int64_t n);
+
+/// Row `length` elements at element `begin` of `in` (i8, u8, i16 or i32 of
+/// `inDtype`): n = intLayerNormRow(row, length, varShift, ., varOffset),
+/// then out[c] = clamp(applyDyadic(n[c], {m_c, e_c}) + bias_c, lo, hi),
+/// stored at element `begin` of `out` (i8, u8, i16 or i32 of `outDtype`).
+/// Requires length in [1, 2^16], varShift in [0, 16],
+/// layerNormVectorizable and AVX-512 (useVnni()).
+void layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
+                        int64_t length, int varShift, uint64_t varOffset,
+                        const LayerNormChannels &channels, int64_t lo,
+                        int64_t hi, int64_t outDtype, void *out);
+
+} // namespace qcc_rt
+
+#endif // QCC_LIB_RUNTIME_NORMALIZEVECTOR_H
