@@ -11,7 +11,6 @@
 #include "qcc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 
 using namespace mlir;
@@ -22,44 +21,30 @@ std::optional<LayerBits> mlir::qcc::parseLayerBits(StringRef text) {
   std::optional<LayerConfig> config = parseLayerConfig(value);
   if (name.empty() || !config)
     return std::nullopt;
-  return LayerBits{name.str(), config->weightBits, config->activationBits};
+  return LayerBits{name.str(), *config};
 }
 
-/// Marks the convs and matmuls by constant weights that `layerBits` names
-/// with qcc.weight_bits and qcc.activation_bits (8 is the default: no
-/// mark); a name that matches none is an error.
+/// Marks the layers (convs and matmuls by constant weights) that
+/// `layerBits` names with their configuration; a name that matches none is
+/// an error.
 static LogicalResult applyLayerBits(func::FuncOp fn,
                                     ArrayRef<LayerBits> layerBits) {
-  auto mark = [](Operation *op, StringRef attr, int64_t bits) {
-    if (bits == 8)
-      op->removeAttr(attr);
-    else
-      op->setAttr(
-          attr, IntegerAttr::get(IntegerType::get(op->getContext(), 64), bits));
-  };
-  for (const LayerBits &layer : layerBits) {
+  if (layerBits.empty())
+    return success();
+  SmallVector<QuantLayer> layers = collectQuantLayers(fn);
+  for (const LayerBits &entry : layerBits) {
     bool matched = false;
-    fn.walk([&](Operation *op) {
-      Value weight;
-      if (auto conv = dyn_cast<ConvOp>(op))
-        weight = conv.getWeight();
-      else if (auto mm = dyn_cast<MatMulOp>(op))
-        weight = mm.getRhs();
-      auto dq = weight ? weight.getDefiningOp<DequantizeOp>() : nullptr;
-      bool constant =
-          weight && (matchPattern(weight, m_Constant()) ||
-                     (dq && matchPattern(dq.getInput(), m_Constant())));
-      if (!constant || (layer.name != "*" && getLayerName(op) != layer.name))
-        return;
+    for (const QuantLayer &layer : layers) {
+      if (entry.name != "*" && layer.name != entry.name)
+        continue;
       matched = true;
-      mark(op, QccDialect::kWeightBitsAttrName, layer.weightBits);
-      mark(op, QccDialect::kActivationBitsAttrName, layer.activationBits);
-    });
+      setLayerConfig(layer.op, entry.config);
+    }
     if (!matched)
       return mlir::emitError(fn.getLoc(), "--layer-bits: no convolution or "
                                           "matmul by constant weights is "
                                           "named '")
-             << layer.name << "'";
+             << entry.name << "'";
   }
   return success();
 }

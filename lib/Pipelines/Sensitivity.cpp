@@ -99,14 +99,7 @@ FailureOr<std::vector<double>> runInteger(ModuleOp module, int64_t layer,
   auto fn = *clone->getOps<func::FuncOp>().begin();
   if (layer >= 0) {
     SmallVector<QuantLayer> layers = collectQuantLayers(fn);
-    Operation *op = layers[layer].op;
-    auto i64 = IntegerType::get(op->getContext(), 64);
-    if (config.weightBits != 8)
-      op->setAttr(QccDialect::kWeightBitsAttrName,
-                  IntegerAttr::get(i64, config.weightBits));
-    if (config.activationBits != 8)
-      op->setAttr(QccDialect::kActivationBitsAttrName,
-                  IntegerAttr::get(i64, config.activationBits));
+    setLayerConfig(layers[layer].op, config);
   }
   PassManager pm(module.getContext());
   IntegerPipelineOptions integer;

@@ -30,8 +30,7 @@ namespace mlir::qcc {
 /// constant weights): W8A8, W4A8, W8A4 or W4A4.
 struct LayerBits {
   std::string name;
-  int64_t weightBits = 8;
-  int64_t activationBits = 8;
+  LayerConfig config;
 };
 
 struct QuantizeOptions {

@@ -295,8 +295,6 @@ mlir::qcc::allocateBits(func::FuncOp fn, const AllocateBitsOptions &options) {
   }
   result.solver = solution->solver;
   result.objective = solution->objective;
-  MLIRContext *ctx = fn.getContext();
-  auto i64 = IntegerType::get(ctx, 64);
   for (size_t i = 0; i < layers.size(); ++i) {
     Operation *op = layers[i].op;
     BitAllocationResult::Layer &out = result.layers[i];
@@ -306,14 +304,7 @@ mlir::qcc::allocateBits(func::FuncOp fn, const AllocateBitsOptions &options) {
     result.bops += out.bops[out.chosen];
     if (result.haveLatency)
       result.latency += out.latencyMs[out.chosen];
-    auto mark = [&](StringRef name, int64_t bits) {
-      if (bits == 8)
-        op->removeAttr(name);
-      else
-        op->setAttr(name, IntegerAttr::get(i64, bits));
-    };
-    mark(QccDialect::kWeightBitsAttrName, config.weightBits);
-    mark(QccDialect::kActivationBitsAttrName, config.activationBits);
+    setLayerConfig(op, config);
   }
   return result;
 }

@@ -40,6 +40,18 @@ std::optional<LayerConfig> mlir::qcc::parseLayerConfig(StringRef text) {
   return config;
 }
 
+void mlir::qcc::setLayerConfig(Operation *op, const LayerConfig &config) {
+  auto mark = [op](StringRef name, int64_t bits) {
+    if (bits == 8)
+      op->removeAttr(name);
+    else
+      op->setAttr(
+          name, IntegerAttr::get(IntegerType::get(op->getContext(), 64), bits));
+  };
+  mark(QccDialect::kWeightBitsAttrName, config.weightBits);
+  mark(QccDialect::kActivationBitsAttrName, config.activationBits);
+}
+
 std::string mlir::qcc::getLayerName(Operation *op) {
   std::string name;
   op->getLoc()->walk([&](Location loc) {
@@ -89,7 +101,14 @@ static std::optional<SmallVector<double>> getFloatValues(Value v) {
   return values;
 }
 
-static bool isConstantWeight(Value w) { return getFloatValues(w).has_value(); }
+/// Whether getFloatValues would succeed, without converting the values.
+static bool isConstantWeight(Value w) {
+  DenseElementsAttr attr;
+  if (matchPattern(w, m_Constant(&attr)))
+    return isa<FloatType>(attr.getElementType());
+  auto dq = w.getDefiningOp<DequantizeOp>();
+  return dq && matchPattern(dq.getInput(), m_Constant());
+}
 
 SmallVector<QuantLayer> mlir::qcc::collectQuantLayers(func::FuncOp fn) {
   SmallVector<QuantLayer> layers;

@@ -53,6 +53,10 @@ struct LayerConfig {
 /// Parses "W4A8" (bits 8 or 4).
 std::optional<LayerConfig> parseLayerConfig(StringRef text);
 
+/// Marks a layer op with `config`: qcc.weight_bits / qcc.activation_bits,
+/// each absent when 8.
+void setLayerConfig(Operation *op, const LayerConfig &config);
+
 /// The ONNX node name an op was imported from (its location's first
 /// NameLoc), or "".
 std::string getLayerName(Operation *op);
