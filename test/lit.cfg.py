@@ -20,7 +20,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qcc_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["qcc-opt", "qcc", "qcc-run"], tool_dirs)
+llvm_config.add_tool_substitutions(["qcc-opt", "qcc", "qcc-run", "qcc-tune"], tool_dirs)
 config.substitutions.append(("%python", "/usr/bin/python3"))  # Debian's, with NumPy
 config.substitutions.append(("%qcc_bin", config.qcc_tools_dir))
 

@@ -187,8 +187,9 @@ void writeHtml(llvm::raw_ostream &os, const BitAllocationResult &r,
      << " of W8A8); BOPs " << formatNumber(r.bops) << " ("
      << formatPercent(r.bops, r.int8Bops) << ")";
   if (r.haveLatency)
-    os << "; predicted latency " << formatNumber(r.latency) << " ms ("
-       << formatPercent(r.latency, r.int8Latency) << ")";
+    os << "; predicted latency of the layers " << formatNumber(r.latency)
+       << " ms (" << formatPercent(r.latency, r.int8Latency)
+       << " of W8A8): the sum of their kernels' times measured by qcc-tune";
   os << ".</p>\n<h2>Sensitivity vs size: Pareto frontier</h2>\n";
   writeFrontierSvg(os, r, frontier);
   os << "<h2>Layers</h2>\n<table><tr><th>layer</th><th>params</th>"
@@ -196,7 +197,7 @@ void writeHtml(llvm::raw_ostream &os, const BitAllocationResult &r,
   for (const LayerConfig &c : r.configs)
     os << "<th>" << c.getName() << " sensitivity</th><th>" << c.getName()
        << " bytes</th><th>" << c.getName() << " BOPs</th>"
-       << (r.haveLatency ? "<th>" + c.getName() + " ms</th>" : "");
+       << (r.haveLatency ? "<th>" + c.getName() + " kernel ms</th>" : "");
   os << "</tr>\n";
   for (const auto &l : r.layers) {
     os << "<tr><td>" << escapeHtml(l.name) << "</td><td>" << l.params
@@ -234,22 +235,29 @@ void mlir::qcc::printBitAllocationSummary(const BitAllocationResult &r,
                                           llvm::raw_ostream &os) {
   os << "mixed precision (" << stringifyBitAllocationSolverKind(r.solver)
      << "):\n";
-  os << llvm::format("  %-28s %-6s %12s %12s %12s\n", "layer", "bits",
+  os << llvm::format("  %-28s %-6s %12s %12s %12s", "layer", "bits",
                      "sensitivity", "bytes", "BOPs");
-  for (const auto &l : r.layers)
-    os << llvm::format("  %-28s %-6s %12s %12s %12s\n",
+  if (r.haveLatency)
+    os << llvm::format(" %12s", "kernel ms");
+  os << "\n";
+  for (const auto &l : r.layers) {
+    os << llvm::format("  %-28s %-6s %12s %12s %12s",
                        l.name.substr(0, 28).c_str(),
                        r.configs[l.chosen].getName().c_str(),
                        formatNumber(l.sensitivity[l.chosen]).c_str(),
                        formatNumber(l.sizeBytes[l.chosen]).c_str(),
                        formatNumber(l.bops[l.chosen]).c_str());
+    if (r.haveLatency)
+      os << llvm::format(" %12s", formatNumber(l.latencyMs[l.chosen]).c_str());
+    os << "\n";
+  }
   os << "  total: sensitivity " << formatNumber(r.objective) << ", size "
      << formatNumber(r.size) << " bytes (" << formatPercent(r.size, r.int8Size)
      << " of W8A8), BOPs " << formatNumber(r.bops) << " ("
      << formatPercent(r.bops, r.int8Bops) << ")";
   if (r.haveLatency)
-    os << ", latency " << formatNumber(r.latency) << " ms ("
-       << formatPercent(r.latency, r.int8Latency) << ")";
+    os << ", layer kernels " << formatNumber(r.latency) << " ms ("
+       << formatPercent(r.latency, r.int8Latency) << ", measured by qcc-tune)";
   os << "\n";
 }
 

@@ -8,10 +8,12 @@
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Dialect/Qcc/Transforms/BitAllocation.h"
+#include "qcc/Pipelines/LatencyTable.h"
 #include "qcc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -80,6 +82,52 @@ sweepSizeFrontier(func::FuncOp fn, const AllocateBitsOptions &options,
   return points;
 }
 
+/// Sets every layer's qcc.latency from the table: required by a latency
+/// budget, optional (skipped with a note) otherwise.
+static LogicalResult attachLatencies(func::FuncOp fn,
+                                     const QuantizeOptions &options) {
+  bool required = !options.allocation.latencyBudget.empty();
+  std::string path = options.latencyTable.empty() ? getDefaultLatencyTablePath()
+                                                  : options.latencyTable;
+  if (!required && !llvm::sys::fs::exists(path))
+    return success();
+  llvm::Expected<LatencyTable> table = LatencyTable::load(path);
+  if (!table) {
+    std::string message = llvm::toString(table.takeError());
+    if (required) {
+      InFlightDiagnostic diag =
+          emitError(fn.getLoc(), "a latency budget needs measured latencies: ")
+          << message;
+      diag.attachNote() << "run `qcc-tune MODEL [--shape ...]` on the "
+                           "machine the library is for (it writes "
+                        << path << ")";
+      return diag;
+    }
+    if (options.progress)
+      *options.progress << "qcc: note: no latencies: " << message << "\n";
+    return success();
+  }
+  LatencyHost here = getCurrentHost(table->host.threads);
+  if (!(here == table->host) && options.progress)
+    *options.progress << "qcc: note: the latency table " << path
+                      << " was measured on '" << table->host.model << "' ("
+                      << table->host.cpu << "), not on this machine\n";
+  if (required)
+    return attachLayerLatencies(fn, *table, options.allocation.configs, path);
+  // Without a latency budget, missing entries only leave latency out.
+  ScopedDiagnosticHandler quiet(fn.getContext(),
+                                [](Diagnostic &) { return success(); });
+  if (failed(
+          attachLayerLatencies(fn, *table, options.allocation.configs, path))) {
+    fn.walk([](Operation *op) { op->removeAttr(kLatencyAttrName); });
+    if (options.progress)
+      *options.progress << "qcc: note: the latency table " << path
+                        << " lacks some of this model's layers (run "
+                           "qcc-tune on it); no latencies reported\n";
+  }
+  return success();
+}
+
 /// --precision=mixed on a calibrated module.
 static LogicalResult runMixedPrecision(ModuleOp module, func::FuncOp fn,
                                        ArrayRef<CalibrationSample> samples,
@@ -97,6 +145,8 @@ static LogicalResult runMixedPrecision(ModuleOp module, func::FuncOp fn,
     if (failed(measureSensitivity(module, samples, sensitivity)))
       return failure();
   }
+  if (failed(attachLatencies(fn, options)))
+    return failure();
   FailureOr<BitAllocationResult> result = allocateBits(fn, options.allocation);
   if (failed(result))
     return failure();

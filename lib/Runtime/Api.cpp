@@ -27,9 +27,9 @@ qcc_status checkTensor(qcc_context *ctx, const qcc_tensor &t,
                        const qcc_rt_io &io, const char *what, int32_t index) {
   const char *name = io.name ? io.name : "";
   if (!t.data && getNumElements(io.shape, io.rank) > 0)
-    return static_cast<qcc_status>(qcc_rt_set_error(
-        ctx, QCC_ERROR_INVALID_ARGUMENT, "%s %d ('%s'): data is null", what,
-        index, name));
+    return static_cast<qcc_status>(
+        qcc_rt_set_error(ctx, QCC_ERROR_INVALID_ARGUMENT,
+                         "%s %d ('%s'): data is null", what, index, name));
   if (static_cast<int64_t>(t.dtype) != io.dtype)
     return static_cast<qcc_status>(qcc_rt_set_error(
         ctx, QCC_ERROR_DTYPE, "%s %d ('%s'): dtype %s, expected %s", what,
@@ -112,7 +112,6 @@ void qcc_rt_destroy(qcc_context *ctx) {
   free(ctx);
 }
 
-
 qcc_status qcc_rt_run(qcc_context *ctx, const qcc_tensor *inputs,
                       int32_t num_inputs, const qcc_tensor *outputs,
                       int32_t num_outputs) {
@@ -121,21 +120,20 @@ qcc_status qcc_rt_run(qcc_context *ctx, const qcc_tensor *inputs,
   ctx->error[0] = '\0';
   const qcc_rt_model *model = ctx->model;
   if (num_inputs != model->num_inputs)
-    return static_cast<qcc_status>(
-        qcc_rt_set_error(ctx, QCC_ERROR_INVALID_ARGUMENT,
-                         "%d inputs given, the model has %lld", num_inputs,
-                         (long long)model->num_inputs));
+    return static_cast<qcc_status>(qcc_rt_set_error(
+        ctx, QCC_ERROR_INVALID_ARGUMENT, "%d inputs given, the model has %lld",
+        num_inputs, (long long)model->num_inputs));
   if (num_outputs != model->num_outputs)
-    return static_cast<qcc_status>(
-        qcc_rt_set_error(ctx, QCC_ERROR_INVALID_ARGUMENT,
-                         "%d outputs given, the model has %lld", num_outputs,
-                         (long long)model->num_outputs));
+    return static_cast<qcc_status>(qcc_rt_set_error(
+        ctx, QCC_ERROR_INVALID_ARGUMENT, "%d outputs given, the model has %lld",
+        num_outputs, (long long)model->num_outputs));
   if ((num_inputs > 0 && !inputs) || (num_outputs > 0 && !outputs))
-    return static_cast<qcc_status>(
-        qcc_rt_set_error(ctx, QCC_ERROR_INVALID_ARGUMENT,
-                         "the %s array is null", !inputs ? "inputs" : "outputs"));
+    return static_cast<qcc_status>(qcc_rt_set_error(
+        ctx, QCC_ERROR_INVALID_ARGUMENT, "the %s array is null",
+        !inputs ? "inputs" : "outputs"));
   for (int32_t i = 0; i < num_inputs; ++i) {
-    if (qcc_status s = checkTensor(ctx, inputs[i], model->inputs[i], "input", i))
+    if (qcc_status s =
+            checkTensor(ctx, inputs[i], model->inputs[i], "input", i))
       return s;
     ctx->buffers[i] = inputs[i].data;
   }
@@ -159,7 +157,8 @@ qcc_status qcc_rt_info(const qcc_rt_model *model, int32_t is_output,
   int64_t count = is_output ? model->num_outputs : model->num_inputs;
   if (index < 0 || index >= count)
     return QCC_ERROR_INVALID_ARGUMENT;
-  const qcc_rt_io &io = is_output ? model->outputs[index] : model->inputs[index];
+  const qcc_rt_io &io =
+      is_output ? model->outputs[index] : model->inputs[index];
   info->name = io.name;
   info->dtype = static_cast<qcc_dtype>(io.dtype);
   info->rank = static_cast<int32_t>(io.rank);
@@ -179,9 +178,9 @@ qcc_status qcc_rt_set_num_threads(qcc_context *ctx, int32_t num_threads) {
   if (!ctx)
     return QCC_ERROR_INVALID_ARGUMENT;
   if (num_threads < 0)
-    return static_cast<qcc_status>(qcc_rt_set_error(
-        ctx, QCC_ERROR_INVALID_ARGUMENT, "negative thread count %d",
-        num_threads));
+    return static_cast<qcc_status>(
+        qcc_rt_set_error(ctx, QCC_ERROR_INVALID_ARGUMENT,
+                         "negative thread count %d", num_threads));
   int32_t n = num_threads == 0 ? getDefaultNumThreads() : num_threads;
   if (n > 1024)
     n = 1024;
@@ -190,6 +189,10 @@ qcc_status qcc_rt_set_num_threads(qcc_context *ctx, int32_t num_threads) {
     ctx->numThreads = n;
   }
   return QCC_OK;
+}
+
+int32_t qcc_rt_get_num_threads(const qcc_context *ctx) {
+  return ctx ? ctx->numThreads : 0;
 }
 
 } // extern "C"

@@ -14,7 +14,7 @@
 
 #include "qcc/Config.h"
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
-#include "qcc/Frontend/ONNX/ONNXImporter.h"
+#include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Interpreter/Interpreter.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Pipelines/Quantize.h"
@@ -22,6 +22,7 @@
 #include "RunLibrary.h"
 #include "qcc/Support/Npy.h"
 #include "qcc/Support/ShapeSpec.h"
+#include "qcc/Support/ThreadsFlag.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -104,31 +105,12 @@ cl::opt<unsigned> bench("bench",
                                  "print the median and minimum"),
                         cl::value_desc("N"), cl::init(0), cl::cat(runCategory));
 // libLLVM.so registers a hidden global `-threads` option of its own, so the
-// documented `--threads` is renamed before parsing (see renameThreadsFlag).
+// documented `--threads` is renamed before parsing (qcc/Support/ThreadsFlag.h).
 cl::opt<unsigned> threads("qcc-threads",
                           cl::desc("Threads to run on (--threads N; default "
                                    "0: one per hardware thread)"),
                           cl::value_desc("N"), cl::init(0),
                           cl::cat(runCategory));
-
-/// Rewrites `--threads[=N]` / `-threads[=N]` to `--qcc-threads[=N]`.
-std::vector<const char *> renameThreadsFlag(int argc, char **argv,
-                                            std::vector<std::string> &storage) {
-  storage.reserve(argc);
-  std::vector<const char *> args;
-  for (int i = 0; i < argc; ++i) {
-    llvm::StringRef arg(argv[i]);
-    llvm::StringRef rest = arg.ltrim('-');
-    if (i > 0 && arg.starts_with("-") &&
-        (rest == "threads" || rest.starts_with("threads="))) {
-      storage.push_back("--qcc-" + rest.str());
-      args.push_back(storage.back().c_str());
-      continue;
-    }
-    args.push_back(argv[i]);
-  }
-  return args;
-}
 
 /// Prints `qcc-run: error: <message>` and returns the failure exit code.
 int fail(const llvm::Twine &message) {
@@ -185,39 +167,11 @@ LogicalResult rejectPendingOptions() {
 /// qcc IR; then runs the prepare pipeline.
 OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
                                 llvm::SourceMgr &sourceMgr) {
-  llvm::Expected<SmallVector<qcc::ShapeSpec>> specs =
-      qcc::parseShapeSpecs(shapes);
-  if (!specs) {
-    fail(llvm::toString(specs.takeError()));
+  OwningOpRef<ModuleOp> module =
+      qcc::loadModelFile(context, sourceMgr, modelFile, shapes,
+                         [](const llvm::Twine &message) { fail(message); });
+  if (!module)
     return nullptr;
-  }
-  OwningOpRef<ModuleOp> module;
-  llvm::StringRef ext = llvm::sys::path::extension(modelFile);
-  if (ext == ".onnx" || ext == ".onnxtext") {
-    qcc::ONNXImportOptions options;
-    options.shapes = std::move(*specs);
-    FailureOr<OwningOpRef<ModuleOp>> imported =
-        qcc::importONNXModel(context, modelFile, options);
-    if (failed(imported))
-      return nullptr;
-    module = std::move(*imported);
-  } else {
-    if (!specs->empty()) {
-      fail("--shape applies to ONNX models only; '" + modelFile +
-           "' is qcc IR with static shapes");
-      return nullptr;
-    }
-    std::string error;
-    std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(modelFile, &error);
-    if (!file) {
-      fail(error);
-      return nullptr;
-    }
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return nullptr;
-  }
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return nullptr;
@@ -409,7 +363,7 @@ int main(int argc, char **argv) {
        << QCC_LLVM_VERSION << ")\n";
   });
   std::vector<std::string> storage;
-  std::vector<const char *> args = renameThreadsFlag(argc, argv, storage);
+  std::vector<const char *> args = qcc::renameThreadsFlag(argc, argv, storage);
   cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
                               "qcc-run: run a model in the reference "
                               "interpreter on .npy inputs\n");

@@ -13,6 +13,7 @@
 
 #include "qcc/Config.h"
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
+#include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Pipelines/Quantize.h"
@@ -113,6 +114,11 @@ cl::opt<std::string> latencyBudget("latency-budget",
                                    cl::desc("Mixed precision latency budget"),
                                    cl::value_desc("MS|N%"),
                                    cl::cat(qccCategory));
+cl::opt<std::string> latencyTable(
+    "latency-table",
+    cl::desc("qcc-tune's table of measured layer latencies for "
+             "--precision=mixed (default: $XDG_CACHE_HOME/qcc/latency.json)"),
+    cl::value_desc("FILE.json"), cl::cat(qccCategory));
 cl::opt<std::string> sensitivity(
     "sensitivity",
     cl::desc("Layer sensitivity for --precision=mixed: measured (forward-only "
@@ -193,10 +199,10 @@ LogicalResult rejectPendingOptions() {
   if (precision != Precision::Mixed &&
       (sizeBudget.getNumOccurrences() || bopsBudget.getNumOccurrences() ||
        latencyBudget.getNumOccurrences() || sensitivity.getNumOccurrences() ||
-       report.getNumOccurrences() || ilpSolver.getNumOccurrences() ||
-       keepFirstLast.getNumOccurrences())) {
-    fail("--size-budget, --bops-budget, --latency-budget, --sensitivity, "
-         "--ilp-solver, --keep-first-last and --report apply to "
+       latencyTable.getNumOccurrences() || report.getNumOccurrences() ||
+       ilpSolver.getNumOccurrences() || keepFirstLast.getNumOccurrences())) {
+    fail("--size-budget, --bops-budget, --latency-budget, --latency-table, "
+         "--sensitivity, --ilp-solver, --keep-first-last and --report apply to "
          "--precision=mixed");
     ok = false;
   }
@@ -265,41 +271,6 @@ LogicalResult rejectPendingOptions() {
     ok = false;
   }
   return success(ok);
-}
-
-/// Loads the input model: ONNX (`.onnx`, `.onnxtext`) through the importer,
-/// anything else as qcc dialect IR.
-OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
-                                llvm::SourceMgr &sourceMgr) {
-  llvm::Expected<SmallVector<qcc::ShapeSpec>> specs =
-      qcc::parseShapeSpecs(shapes);
-  if (!specs) {
-    fail(llvm::toString(specs.takeError()));
-    return nullptr;
-  }
-  StringRef ext = llvm::sys::path::extension(inputFile);
-  if (ext == ".onnx" || ext == ".onnxtext") {
-    qcc::ONNXImportOptions options;
-    options.shapes = std::move(*specs);
-    FailureOr<OwningOpRef<ModuleOp>> module =
-        qcc::importONNXModel(context, inputFile, options);
-    if (failed(module))
-      return nullptr;
-    return std::move(*module);
-  }
-  if (!specs->empty()) {
-    fail("--shape applies to ONNX models only; '" + inputFile +
-         "' is qcc IR with static shapes");
-    return nullptr;
-  }
-  std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFile, &error);
-  if (!file) {
-    fail(error);
-    return nullptr;
-  }
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(sourceMgr, &context);
 }
 
 /// With --io=int, tells the user how to convert the integer inputs and
@@ -403,7 +374,9 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
-  OwningOpRef<ModuleOp> module = loadModel(context, sourceMgr);
+  OwningOpRef<ModuleOp> module =
+      qcc::loadModelFile(context, sourceMgr, inputFile, shapes,
+                         [](const llvm::Twine &message) { fail(message); });
   if (!module)
     return 1;
 
@@ -427,6 +400,7 @@ int main(int argc, char **argv) {
         *qcc::parseBitAllocationSolverKind(ilpSolver);
     quantize.sensitivity.cacheDir = qcc::getDefaultSensitivityCacheDir();
     quantize.report = report;
+    quantize.latencyTable = latencyTable;
     quantize.progress = &llvm::errs();
     quantize.calibration = calibration;
     quantize.io = ioMode;

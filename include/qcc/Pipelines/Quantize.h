@@ -52,6 +52,10 @@ struct QuantizeOptions {
   AllocateBitsOptions allocation;
   SensitivityOptions sensitivity;
   std::string report;
+  /// qcc-tune's table of measured layer latencies (LatencyTable.h): needed
+  /// by a latency budget; otherwise used, when it exists and covers every
+  /// layer, for the latencies of the summary and the report.
+  std::string latencyTable;
   llvm::raw_ostream *progress = nullptr;
 };
 
