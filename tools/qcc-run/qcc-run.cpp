@@ -17,7 +17,7 @@
 #include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Interpreter/Interpreter.h"
 #include "qcc/Pipelines/Pipelines.h"
-#include "qcc/Pipelines/Quantize.h"
+#include "qcc/Pipelines/QuantizeFlags.h"
 
 #include "RunLibrary.h"
 #include "qcc/Support/Npy.h"
@@ -68,29 +68,12 @@ cl::opt<std::string> interp("interp",
 cl::list<std::string> shapes("shape",
                              cl::desc("Fix an input's shape: NAME=D1xD2x..."),
                              cl::value_desc("NAME=DxD"), cl::cat(runCategory));
-cl::opt<std::string> calibration(
-    "calibration",
-    cl::desc("Calibration inputs for --interp=int (.npz, directory of .npy, "
-             "or synthetic)"),
-    cl::value_desc("path"), cl::cat(runCategory));
-cl::opt<std::string> calibrationMethod(
-    "calibration-method",
-    cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
-    cl::value_desc("method"), cl::init("mse"), cl::cat(runCategory));
-cl::list<std::string> layerBits(
-    "layer-bits",
-    cl::desc("Weight and activation bits of a layer: ONNX node NAME=WxAy "
-             "(W8A8, W4A8, W8A4, W4A4), or *=WxAy for every conv and "
-             "matmul by constant weights (repeatable; later entries win)"),
-    cl::value_desc("NAME=WxAy"), cl::cat(runCategory));
-cl::opt<double> calibrationPercentile(
-    "calibration-percentile",
-    cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
-    cl::value_desc("P"), cl::init(99.99), cl::cat(runCategory));
-cl::opt<std::string>
-    ioMode("io", cl::desc("Interface of --interp=int: float (default) or int"),
-           cl::value_desc("float|int"), cl::init("float"),
-           cl::cat(runCategory));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Precision of --interp=int: int8 (default) or mixed (per-layer "
+             "bit-widths chosen by ILP, like qcc --precision=mixed)"),
+    cl::value_desc("int8|mixed"), cl::init("int8"), cl::cat(runCategory));
+qcc::QuantizeFlags quantizeFlags(runCategory);
 cl::opt<std::string>
     emitIR("emit-integer-ir",
            cl::desc("With --interp=int, also write the integer graph to FILE"),
@@ -126,32 +109,23 @@ LogicalResult rejectPendingOptions() {
     ok = false;
   }
   if (interp == "float" &&
-      (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
-       emitIR.getNumOccurrences() || layerBits.getNumOccurrences())) {
-    fail("--calibration, --io, --layer-bits and --emit-integer-ir apply to "
-         "--interp=int");
+      (quantizeFlags.anyIntegerFlagGiven() || emitIR.getNumOccurrences() ||
+       precision.getNumOccurrences())) {
+    fail("--calibration, --io, --layer-bits, --precision and "
+         "--emit-integer-ir apply to --interp=int");
     ok = false;
   }
-  if (ioMode != "float" && ioMode != "int") {
-    fail("invalid --io=" + ioMode + " (expected float or int)");
+  if (precision != "int8" && precision != "mixed") {
+    fail("invalid --precision=" + precision + " (expected int8 or mixed)");
     ok = false;
   }
-  if (!qcc::parseCalibrationMethod(calibrationMethod)) {
-    fail("invalid --calibration-method=" + calibrationMethod +
-         " (expected minmax, percentile or mse)");
+  if (failed(quantizeFlags.validate(precision == "mixed",
+                                    [](const llvm::Twine &m) { fail(m); })))
     ok = false;
-  }
-  for (const std::string &entry : layerBits)
-    if (!qcc::parseLayerBits(entry)) {
-      fail("invalid --layer-bits=" + entry +
-           " (expected NAME=WxAy with x and y 8 or 4, e.g. fc1=W4A8)");
-      ok = false;
-    }
   if (llvm::sys::path::extension(modelFile) == ".so" &&
-      (interp.getNumOccurrences() || calibration.getNumOccurrences() ||
-       shapes.getNumOccurrences() || emitIR.getNumOccurrences() ||
-       layerBits.getNumOccurrences())) {
-    fail("--interp, --calibration, --shape, --layer-bits and "
+      (interp.getNumOccurrences() || quantizeFlags.anyIntegerFlagGiven() ||
+       shapes.getNumOccurrences() || emitIR.getNumOccurrences())) {
+    fail("--interp, --calibration, --io, --shape, --layer-bits and "
          "--emit-integer-ir apply to models, not to a generated library ('" +
          modelFile + "')");
     ok = false;
@@ -398,16 +372,12 @@ int main(int argc, char **argv) {
   if (!fn)
     return 1;
   if (interp == "int") {
-    qcc::QuantizeOptions quantize;
-    quantize.calibration = calibration;
-    quantize.io = ioMode;
-    for (const std::string &entry : layerBits)
-      quantize.layerBits.push_back(*qcc::parseLayerBits(entry));
-    quantize.calibrationOptions.method =
-        *qcc::parseCalibrationMethod(calibrationMethod);
-    quantize.calibrationOptions.percentile = calibrationPercentile;
+    qcc::QuantizeOptions quantize =
+        quantizeFlags.getOptions(precision == "mixed");
+    quantize.progress = &llvm::errs();
     quantize.calibrationOptions.numThreads = threads;
     quantize.calibrationOptions.progress = &llvm::errs();
+    quantize.sensitivity.numThreads = threads;
     if (failed(qcc::quantizeModule(*module, quantize)))
       return 1;
     fn = findEntry(*module);

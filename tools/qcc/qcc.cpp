@@ -16,7 +16,7 @@
 #include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/Pipelines.h"
-#include "qcc/Pipelines/Quantize.h"
+#include "qcc/Pipelines/QuantizeFlags.h"
 #include "qcc/Support/LibraryName.h"
 #include "qcc/Support/ShapeSpec.h"
 #include "qcc/Target/CPU/CPUTarget.h"
@@ -81,61 +81,7 @@ cl::opt<Precision> precision(
                           "per-layer bit-widths chosen by ILP"),
                clEnumValN(Precision::Fp32, "fp32", "float reference")),
     cl::cat(qccCategory));
-cl::opt<std::string>
-    calibration("calibration",
-                cl::desc("Calibration inputs (.npz, directory, synthetic)"),
-                cl::value_desc("path"), cl::cat(qccCategory));
-cl::opt<std::string> calibrationMethod(
-    "calibration-method",
-    cl::desc("How activation ranges are chosen: minmax, percentile or mse"),
-    cl::value_desc("method"), cl::init("mse"), cl::cat(qccCategory));
-cl::list<std::string> layerBits(
-    "layer-bits",
-    cl::desc("Weight and activation bits of a layer: ONNX node NAME=WxAy "
-             "(W8A8, W4A8, W8A4, W4A4), or *=WxAy for every conv and "
-             "matmul by constant weights (repeatable; later entries win)"),
-    cl::value_desc("NAME=WxAy"), cl::cat(qccCategory));
-cl::opt<double> calibrationPercentile(
-    "calibration-percentile",
-    cl::desc("Percentile of |x| kept by --calibration-method=percentile"),
-    cl::value_desc("P"), cl::init(99.99), cl::cat(qccCategory));
-cl::opt<std::string> ioMode("io", cl::desc("Interface: float or int"),
-                            cl::value_desc("float|int"), cl::init("float"),
-                            cl::cat(qccCategory));
-cl::opt<std::string> sizeBudget("size-budget",
-                                cl::desc("Mixed precision size budget"),
-                                cl::value_desc("BYTES|N%"),
-                                cl::cat(qccCategory));
-cl::opt<std::string> bopsBudget("bops-budget",
-                                cl::desc("Mixed precision BOPS budget"),
-                                cl::value_desc("BOPS|N%"),
-                                cl::cat(qccCategory));
-cl::opt<std::string> latencyBudget("latency-budget",
-                                   cl::desc("Mixed precision latency budget"),
-                                   cl::value_desc("MS|N%"),
-                                   cl::cat(qccCategory));
-cl::opt<std::string> latencyTable(
-    "latency-table",
-    cl::desc("qcc-tune's table of measured layer latencies for "
-             "--precision=mixed (default: $XDG_CACHE_HOME/qcc/latency.json)"),
-    cl::value_desc("FILE.json"), cl::cat(qccCategory));
-cl::opt<std::string> sensitivity(
-    "sensitivity",
-    cl::desc("Layer sensitivity for --precision=mixed: measured (forward-only "
-             "on the calibration set, the default), weight-error, or a JSON "
-             "file of Hessian traces {\"layer\": Tr(H)/n}"),
-    cl::value_desc("measured|weight-error|FILE"), cl::init("measured"),
-    cl::cat(qccCategory));
-cl::opt<std::string> ilpSolver(
-    "ilp-solver",
-    cl::desc("Integer program solver of --precision=mixed: auto (CBC when "
-             "built with it), cbc or exact (built-in branch-and-bound)"),
-    cl::value_desc("auto|cbc|exact"), cl::init("auto"), cl::cat(qccCategory));
-cl::opt<bool> keepFirstLast(
-    "keep-first-last",
-    cl::desc("Keep the first and last layers at W8A8 under --precision=mixed "
-             "(default true)"),
-    cl::init(true), cl::cat(qccCategory));
+qcc::QuantizeFlags quantizeFlags(qccCategory);
 cl::opt<std::string> sparsity("sparsity", cl::desc("N:M structured sparsity"),
                               cl::value_desc("N:M"), cl::cat(qccCategory));
 cl::opt<std::string> removePadding("remove-padding",
@@ -144,11 +90,6 @@ cl::opt<std::string> removePadding("remove-padding",
                                    cl::cat(qccCategory));
 cl::opt<std::string> softmax("softmax", cl::desc("Softmax algorithm"),
                              cl::value_desc("algorithm"), cl::cat(qccCategory));
-cl::opt<std::string> report("report",
-                            cl::desc("Write the mixed-precision report "
-                                     "(.json or self-contained .html)"),
-                            cl::value_desc("FILE.json|FILE.html"),
-                            cl::cat(qccCategory));
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("CPU of the generated code: an LLVM CPU "
                                    "name, or native"),
@@ -196,54 +137,10 @@ LogicalResult rejectPendingOptions() {
          p.stage + " stage");
     ok = false;
   }
-  if (precision != Precision::Mixed &&
-      (sizeBudget.getNumOccurrences() || bopsBudget.getNumOccurrences() ||
-       latencyBudget.getNumOccurrences() || sensitivity.getNumOccurrences() ||
-       latencyTable.getNumOccurrences() || report.getNumOccurrences() ||
-       ilpSolver.getNumOccurrences() || keepFirstLast.getNumOccurrences())) {
-    fail("--size-budget, --bops-budget, --latency-budget, --latency-table, "
-         "--sensitivity, --ilp-solver, --keep-first-last and --report apply to "
-         "--precision=mixed");
+  if (failed(quantizeFlags.validate(precision == Precision::Mixed,
+                                    [](const llvm::Twine &m) { fail(m); })))
     ok = false;
-  }
-  if (precision == Precision::Mixed && !sizeBudget.getNumOccurrences() &&
-      !bopsBudget.getNumOccurrences() && !latencyBudget.getNumOccurrences()) {
-    fail("--precision=mixed needs a budget: --size-budget, --bops-budget or "
-         "--latency-budget (bytes, BOPs, ms, or N% of the int8 model)");
-    ok = false;
-  }
-  if (report.getNumOccurrences() && !StringRef(report).ends_with(".json") &&
-      !StringRef(report).ends_with(".html")) {
-    fail("--report=" + report + " must end in .json or .html");
-    ok = false;
-  }
-  if (!qcc::parseBitAllocationSolverKind(ilpSolver)) {
-    fail("invalid --ilp-solver=" + ilpSolver +
-         " (expected auto, cbc or exact)");
-    ok = false;
-  }
-  if (ioMode != "float" && ioMode != "int") {
-    fail("invalid --io=" + ioMode + " (expected float or int)");
-    ok = false;
-  }
-  if (!qcc::parseCalibrationMethod(calibrationMethod)) {
-    fail("invalid --calibration-method=" + calibrationMethod +
-         " (expected minmax, percentile or mse)");
-    ok = false;
-  }
-  for (const std::string &entry : layerBits)
-    if (!qcc::parseLayerBits(entry)) {
-      fail("invalid --layer-bits=" + entry +
-           " (expected NAME=WxAy with x and y 8 or 4, e.g. fc1=W4A8)");
-      ok = false;
-    }
-  if (!(calibrationPercentile > 0 && calibrationPercentile <= 100)) {
-    fail("--calibration-percentile must be in (0, 100]");
-    ok = false;
-  }
-  if (precision == Precision::Fp32 &&
-      (calibration.getNumOccurrences() || ioMode.getNumOccurrences() ||
-       layerBits.getNumOccurrences())) {
+  if (precision == Precision::Fp32 && quantizeFlags.anyIntegerFlagGiven()) {
     fail("--calibration, --io and --layer-bits apply to integer precision, "
          "not --precision=fp32");
     ok = false;
@@ -389,30 +286,13 @@ int main(int argc, char **argv) {
     return 1;
 
   if (precision != Precision::Fp32) {
-    qcc::QuantizeOptions quantize;
-    quantize.mixed = precision == Precision::Mixed;
-    quantize.allocation.sizeBudget = sizeBudget;
-    quantize.allocation.bopsBudget = bopsBudget;
-    quantize.allocation.latencyBudget = latencyBudget;
-    quantize.allocation.sensitivity = sensitivity;
-    quantize.allocation.keepFirstLast = keepFirstLast;
-    quantize.allocation.solver.solver =
-        *qcc::parseBitAllocationSolverKind(ilpSolver);
-    quantize.sensitivity.cacheDir = qcc::getDefaultSensitivityCacheDir();
-    quantize.report = report;
-    quantize.latencyTable = latencyTable;
+    qcc::QuantizeOptions quantize =
+        quantizeFlags.getOptions(precision == Precision::Mixed);
     quantize.progress = &llvm::errs();
-    quantize.calibration = calibration;
-    quantize.io = ioMode;
-    for (const std::string &entry : layerBits)
-      quantize.layerBits.push_back(*qcc::parseLayerBits(entry));
-    quantize.calibrationOptions.method =
-        *qcc::parseCalibrationMethod(calibrationMethod);
-    quantize.calibrationOptions.percentile = calibrationPercentile;
     quantize.calibrationOptions.progress = &llvm::errs();
     if (failed(qcc::quantizeModule(*module, quantize)))
       return 1;
-    if (ioMode == "int")
+    if (quantize.io == "int")
       printIntegerInterface(*module);
   }
 

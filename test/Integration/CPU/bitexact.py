@@ -6,7 +6,9 @@
 For each trained test model (cnn, vit, bert at opset 17) and input set
 (test/models/data: 8 images, or 1 unpadded BERT sample), and again with
 4-bit weights everywhere (the CNN with --layer-bits=*=W4A4, BERT with
-*=W4A8): calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
+*=W4A8), and with the mix --precision=mixed --size-budget=60% chooses
+(CNN and ViT; qcc and qcc-run must choose the same mix, with some 4-bit
+layers): calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
 `qcc-run libNAME.so` and runs the same model with `qcc-run --interp=int`
 (the same calibration, so the same integer graph), and requires the output
 files to be byte-identical -- with 1 and 2 threads, and with the portable
@@ -31,6 +33,7 @@ def run(cmd, env=None):
                           text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(" ".join(cmd) + "\n" + proc.stdout)
+    return proc.stdout
 
 
 def main():
@@ -49,13 +52,18 @@ def main():
     # CNN's activations into its convs and matmuls at 4 bits too.
     w4 = ["--layer-bits=*=W4A8"]
     w4a4 = ["--layer-bits=*=W4A4"]
+    mixed = ["--precision=mixed", "--size-budget=60%"]
     cases = [("cnn", "8", [("image", "image_8.npy")], [], ""),
              ("vit", "8", [("image", "image_8.npy")], [], ""),
              ("bert", "8", bert8, [], ""),
              ("bert", "1", [("input_ids", "input_ids_1.npy"),
                             ("attention_mask", "attention_mask_1.npy")], [], ""),
              ("cnn", "8", [("image", "image_8.npy")], w4a4, "-w4a4"),
-             ("bert", "8", bert8, w4, "-w4")]
+             ("bert", "8", bert8, w4, "-w4"),
+             ("cnn", "8", [("image", "image_8.npy")], mixed, "-mixed"),
+             ("vit", "8", [("image", "image_8.npy")], mixed, "-mixed")]
+    # The sensitivity measurements of --precision=mixed are cached here.
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
     passed = failed = 0
     for model, n, inputs, extra, tag in cases:
         name = f"{model}{n}{tag}"
@@ -74,10 +82,19 @@ def main():
         onnx = os.path.join(MODELS, f"{model}-op17.onnx")
         lib = os.path.join(work, f"lib{name}.so")
         try:
-            run([qcc, onnx, "--calibration", calib, "-o", lib] + shapes + extra)
+            log = run([qcc, onnx, "--calibration", calib, "-o", lib] + shapes + extra,
+                      env=env)
             ref = os.path.join(work, f"{name}_interp")
-            run([qcc_run, onnx, "--interp=int", "--calibration", calib,
-                 "--output-dir", ref] + shapes + feeds + extra)
+            interp_log = run([qcc_run, onnx, "--interp=int", "--calibration", calib,
+                              "--output-dir", ref] + shapes + feeds + extra, env=env)
+            if "--precision=mixed" in extra:
+                chosen = [line.split()[:2] for line in log.splitlines()
+                          if line.startswith("  /")]
+                again = [line.split()[:2] for line in interp_log.splitlines()
+                         if line.startswith("  /")]
+                if chosen != again or not any(b.startswith("W4") for _, b in chosen):
+                    raise RuntimeError(f"mixes differ or have no 4-bit layer:\n"
+                                       f"qcc {chosen}\nqcc-run {again}")
         except RuntimeError as e:
             print(f"{name}: FAILED to build or interpret\n{e}")
             failed += 1
