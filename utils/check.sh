@@ -78,6 +78,18 @@ qdq_fail=$(echo "$qdq_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
 qdq_pass=${qdq_pass:-0}
 qdq_fail=${qdq_fail:-0}
 
+# Suite 7: mixed precision (issue 6): the CNN and ViT at --precision=mixed
+# --size-budget=60% within 1.5 points of float top-1 on 1000 test images
+# (test/models/mixed_accuracy.py; the curve is docs/MixedPrecision.md).
+mixed_out="$BUILD/check-mixed.txt"
+/usr/bin/python3 "$ROOT/test/models/mixed_accuracy.py" --build "$BUILD" --check | tee "$mixed_out"
+mixed_rc=${PIPESTATUS[0]}
+mixed_line=$(grep -E '^mixed: ' "$mixed_out" | tail -n 1)
+mixed_pass=$(echo "$mixed_line" | sed -nE 's/^mixed: ([0-9]+) passed.*/\1/p')
+mixed_fail=$(echo "$mixed_line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+mixed_pass=${mixed_pass:-0}
+mixed_fail=${mixed_fail:-0}
+
 end=$(date +%s)
 echo
 echo "=== qcc test summary ($(( end - start )) s) ==="
@@ -89,13 +101,15 @@ printf '  onnx-backend: %d passed (%d expected failures), %d failed, %d unsuppor
 printf '  models vs ONNX Runtime: %d passed, %d failed\n' "$models_pass" "$models_fail"
 printf '  int8 accuracy vs float: %d passed, %d failed\n' "$int8_pass" "$int8_fail"
 printf '  QDQ models vs ONNX Runtime: %d passed, %d failed\n' "$qdq_pass" "$qdq_fail"
-total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass + int8_pass + qdq_pass ))
-total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail + int8_fail + qdq_fail ))
+printf '  mixed precision accuracy vs float: %d passed, %d failed\n' "$mixed_pass" "$mixed_fail"
+total_pass=$(( lit_pass + unit_pass + onnx_pass + models_pass + int8_pass + qdq_pass + mixed_pass ))
+total_fail=$(( lit_fail + unit_fail + onnx_fail + models_fail + int8_fail + qdq_fail + mixed_fail ))
 if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$onnx_rc" -ne 0 ] && [ "$onnx_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$models_rc" -ne 0 ] && [ "$models_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$int8_rc" -ne 0 ] && [ "$int8_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 if [ "$qdq_rc" -ne 0 ] && [ "$qdq_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
+if [ "$mixed_rc" -ne 0 ] && [ "$mixed_fail" -eq 0 ]; then total_fail=$(( total_fail + 1 )); fi
 echo "$total_pass passed, $total_fail failed"
 if [ "$total_fail" -ne 0 ] || [ "$total_pass" -eq 0 ]; then exit 1; fi
