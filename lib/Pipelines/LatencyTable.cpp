@@ -7,6 +7,7 @@
 #include "qcc/Pipelines/LatencyTable.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
+#include "qcc/Pipelines/MixedPrecision.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringExtras.h"
@@ -14,7 +15,6 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -189,18 +189,8 @@ llvm::Error LatencyTable::save(StringRef path) const {
 }
 
 std::string mlir::qcc::getDefaultLatencyTablePath() {
-  SmallString<256> path;
-  if (std::optional<std::string> xdg =
-          llvm::sys::Process::GetEnv("XDG_CACHE_HOME")) {
-    path = *xdg;
-  } else if (std::optional<std::string> home =
-                 llvm::sys::Process::GetEnv("HOME")) {
-    path = *home;
-    llvm::sys::path::append(path, ".cache");
-  } else {
-    return "latency.json";
-  }
-  llvm::sys::path::append(path, "qcc", "latency.json");
+  SmallString<256> path(getDefaultSensitivityCacheDir());
+  llvm::sys::path::append(path, "latency.json");
   return std::string(path);
 }
 

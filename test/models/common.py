@@ -35,6 +35,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ---------------------------------------------------------------- data
 
+def cpu_model():
+    """This machine's CPU as /proc/cpuinfo names it (for generated docs)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
 def _read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()

@@ -27,7 +27,6 @@ With --write-docs FILE the table is written as Markdown.
 import argparse
 import datetime
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -161,15 +160,7 @@ def main():
 
 
 def write_docs(path, rows, args):
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = common.cpu_model()
     lines = [
         "# Integer-only accuracy",
         "",

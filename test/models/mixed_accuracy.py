@@ -30,7 +30,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -41,6 +40,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import common  # noqa: E402
 import int8_accuracy  # noqa: E402
 
 MAX_TOP1_DROP = 1.5
@@ -120,9 +120,9 @@ def main():
         np.save(os.path.join(work, "image_1.npy"), np.load(images)[:1])
         for model in args.models.split(","):
             onnx = os.path.join(HERE, f"{model}-op17.onnx")
-            common = [onnx, "--shape", f"image={n}x1x28x28", "--input",
+            run_args = [onnx, "--shape", f"image={n}x1x28x28", "--input",
                       f"image={images}", "--threads", str(args.threads)]
-            run([qcc_run] + common + ["--output-dir", os.path.join(work, "float")],
+            run([qcc_run] + run_args + ["--output-dir", os.path.join(work, "float")],
                 env)
             float_top1 = top1(os.path.join(work, "float"), labels)
             table = os.path.join(work, f"latency-{model}.json")
@@ -135,7 +135,7 @@ def main():
                 out_dir = os.path.join(work, f"{model}{budget}")
                 report = os.path.join(work, f"{model}{budget}.json")
                 try:
-                    run([qcc_run] + common +
+                    run([qcc_run] + run_args +
                         ["--interp=int", "--precision=mixed",
                          f"--size-budget={budget}%", "--calibration", calib,
                          f"--report={report}", "--output-dir", out_dir], env)
@@ -184,15 +184,7 @@ def main():
 
 
 def write_docs(path, rows, args):
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = common.cpu_model()
     lines = [
         "# Mixed precision: accuracy, size and latency by budget",
         "",

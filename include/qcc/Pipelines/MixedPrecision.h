@@ -44,7 +44,8 @@ struct SensitivityOptions {
   llvm::raw_ostream *progress = nullptr;
 };
 
-/// The default cache directory: $XDG_CACHE_HOME/qcc, else ~/.cache/qcc.
+/// qcc's cache directory (sensitivities, the latency table):
+/// $XDG_CACHE_HOME/qcc, else ~/.cache/qcc, else "" (no home).
 std::string getDefaultSensitivityCacheDir();
 
 /// Measures every layer's forward-only sensitivity on `samples` and sets
