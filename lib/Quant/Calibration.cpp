@@ -720,14 +720,32 @@ LogicalResult mlir::qcc::calibrate(func::FuncOp fn,
     auto [lo, hi] = computeRange(stats, options);
     return DenseF64ArrayAttr::get(context, {lo, hi});
   };
-  for (auto [k, arg] : llvm::enumerate(args))
+  // The 4-bit range where it differs (mse at 8 bits only).
+  CalibrationOptions options4 = options;
+  options4.bits = 4;
+  bool with4 = options.method == CalibrationMethod::Mse && options.bits == 8;
+  auto getRange4Attr = [&](const TensorStats &stats) -> DenseF64ArrayAttr {
+    if (!with4 || stats.histogram.empty())
+      return nullptr;
+    std::pair<double, double> r8 = computeRange(stats, options);
+    std::pair<double, double> r4 = computeRange(stats, options4);
+    if (r4 == r8)
+      return nullptr;
+    return DenseF64ArrayAttr::get(context, {r4.first, r4.second});
+  };
+  for (auto [k, arg] : llvm::enumerate(args)) {
     fn.setArgAttr(arg, kRangeAttrName, getRangeAttr(argStats[k]));
+    if (DenseF64ArrayAttr r4 = getRange4Attr(argStats[k]))
+      fn.setArgAttr(arg, kRange4AttrName, r4);
+  }
   unsigned numOps = 0;
   for (auto [op, stats] : llvm::zip(ops, opStats)) {
     // Ops the interpreter does not run per sample (constants) get none.
     if (!stats.observed)
       continue;
     op->setAttr(kRangeAttrName, getRangeAttr(stats));
+    if (DenseF64ArrayAttr r4 = getRange4Attr(stats))
+      op->setAttr(kRange4AttrName, r4);
     ++numOps;
   }
 

@@ -251,6 +251,8 @@ TEST_F(CalibrationTest, MinMaxRangesAreExact) {
 
   // Ranges contain 0: nonnegative tensors keep lo = 0, nonpositive hi = 0.
   EXPECT_EQ(argRangeOf(fn, 0), (std::vector<double>{lo[0], hi[0]}));
+  // Min/max ranges do not depend on the bits: no separate 4-bit range.
+  EXPECT_FALSE(fn.getArgAttr(0, kRange4AttrName));
   SmallVector<Operation *> ops;
   for (Operation &op : fn.getBody().front())
     ops.push_back(&op);
@@ -389,6 +391,37 @@ TEST_F(CalibrationTest, MseBeatsNoClipAndHeavyClip) {
   for (int i = 1; i <= 40; ++i)
     reluBest = std::min(reluBest, quantizationError(relu, 0.2 * i, 255, true));
   EXPECT_LE(reluMse, 1.05 * reluBest) << "c = " << reluRange[1];
+
+  // The 4-bit ranges (qcc.range4, for 4-bit activations): 7 and 15 steps,
+  // a tighter clip, and again near the brute-force best.
+  auto attr4 = [](DenseF64ArrayAttr attr) {
+    return attr ? std::vector<double>(attr.asArrayRef().begin(),
+                                      attr.asArrayRef().end())
+                : std::vector<double>();
+  };
+  std::vector<double> range4 =
+      attr4(fn.getArgAttrOfType<DenseF64ArrayAttr>(0, kRange4AttrName));
+  ASSERT_EQ(range4.size(), 2u);
+  double c4 = range4[1];
+  EXPECT_EQ(range4[0], -c4);
+  EXPECT_LT(c4, c);
+  double best4 = INFINITY;
+  for (int i = 1; i <= 200; ++i)
+    best4 = std::min(best4, quantizationError(all, 0.025 * i, 7, false));
+  EXPECT_LE(quantizationError(all, c4, 7, false), 1.05 * best4)
+      << "c4 = " << c4;
+  std::vector<double> relu4 =
+      attr4(findOp(fn, "qcc.relu")
+                ->getAttrOfType<DenseF64ArrayAttr>(kRange4AttrName));
+  ASSERT_EQ(relu4.size(), 2u);
+  EXPECT_EQ(relu4[0], 0.0);
+  EXPECT_LT(relu4[1], reluRange[1]);
+  double reluBest4 = INFINITY;
+  for (int i = 1; i <= 200; ++i)
+    reluBest4 =
+        std::min(reluBest4, quantizationError(relu, 0.025 * i, 15, true));
+  EXPECT_LE(quantizationError(relu, relu4[1], 15, true), 1.05 * reluBest4)
+      << "c4 = " << relu4[1];
 }
 
 TEST_F(CalibrationTest, NonnegativeTensorsKeepLoZero) {

@@ -54,6 +54,10 @@ namespace mlir::qcc {
 
 /// The attribute name of recorded ranges (ops and function arguments).
 inline constexpr llvm::StringLiteral kRangeAttrName = "qcc.range";
+/// With the mse method at 8 bits, also the MSE-optimal range of the value
+/// quantized to 4 bits (15 unsigned or 7 signed levels), which the
+/// integerizer uses for a layer's 4-bit activations (qcc.activation_bits).
+inline constexpr llvm::StringLiteral kRange4AttrName = "qcc.range4";
 
 enum class CalibrationMethod { MinMax, Percentile, Mse };
 
@@ -94,8 +98,8 @@ using CalibrationSample = SmallVector<Tensor>;
 /// Errors are diagnostics at `fn` naming the file, the input and the
 /// problem; archive members or `.npy` files that name no input are warnings.
 /// Integer and bool arrays need their exact dtype.
-FailureOr<std::vector<CalibrationSample>>
-loadCalibrationData(func::FuncOp fn, StringRef path);
+FailureOr<std::vector<CalibrationSample>> loadCalibrationData(func::FuncOp fn,
+                                                              StringRef path);
 
 /// Makes `count` synthetic samples: float inputs from a standard normal
 /// distribution (fixed seed: std::mt19937_64 and a Box-Muller transform,

@@ -234,3 +234,20 @@ func.func @activations_4bit(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875,
   %m = qcc.matmul %x, %w {qcc.range = array<f64: -10.0, 10.0>, qcc.activation_bits = 4 : i64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %m : tensor<3x2xf32>
 }
+
+// -----
+
+// With a 4-bit range from calibration (qcc.range4, the MSE clip at 4 bits)
+// the 4-bit activations use it: scale 7 / 7 = 1 instead of 15.875 / 7, so
+// the requant from the 8-bit input (scale 15.875 / 127 = 1/8) multiplies
+// by exactly 1/8 (2^30 * 2^-33).
+// CHECK-LABEL: func.func @activations_4bit_range4
+// CHECK: %[[Q:.*]] = qcc.quantize
+// CHECK: %[[A4:.*]] = qcc.requant %[[Q]] {max = 7 : i64, min = -8 : i64, multiplier = array<i32: 1073741824>, {{.*}}shift = array<i32: 33>} : tensor<3x2xi8> to tensor<3x2xi8>
+// CHECK: qcc.matmul %[[A4]], %{{.*}} : (tensor<3x2xi8>, tensor<2x2xi8>) -> tensor<3x2xi32>
+// CHECK-NOT: qcc.range4
+func.func @activations_4bit_range4(%x: tensor<3x2xf32> {qcc.range = array<f64: -15.875, 15.875>, qcc.range4 = array<f64: -7.0, 7.0>}) -> tensor<3x2xf32> {
+  %w = qcc.constant dense<[[0.3, -1.4], [0.7, 0.6]]> : tensor<2x2xf32>
+  %m = qcc.matmul %x, %w {qcc.range = array<f64: -10.0, 10.0>, qcc.activation_bits = 4 : i64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %m : tensor<3x2xf32>
+}

@@ -32,6 +32,7 @@ using namespace mlir;
 using namespace mlir::qcc;
 
 static constexpr llvm::StringLiteral kRangeAttr = "qcc.range";
+static constexpr llvm::StringLiteral kRange4Attr = "qcc.range4";
 
 std::pair<int64_t, int64_t> mlir::qcc::getTypeRange(IntegerType type) {
   unsigned width = type.getWidth();
@@ -95,19 +96,22 @@ getQDQParams(Value v) {
   return std::nullopt;
 }
 
-std::optional<std::pair<double, double>> Integerizer::lookupRange(Value v) {
+std::optional<std::pair<double, double>>
+Integerizer::lookupRange(Value v, StringRef attrName) {
   DenseF64ArrayAttr range;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner()->isEntryBlock() &&
         arg.getOwner()->getParentOp() == fn.getOperation())
-      range = fn.getArgAttrOfType<DenseF64ArrayAttr>(arg.getArgNumber(),
-                                                     kRangeAttr);
+      range =
+          fn.getArgAttrOfType<DenseF64ArrayAttr>(arg.getArgNumber(), attrName);
   } else if (Operation *def = v.getDefiningOp()) {
-    range = def->getAttrOfType<DenseF64ArrayAttr>(kRangeAttr);
+    range = def->getAttrOfType<DenseF64ArrayAttr>(attrName);
   }
   if (range && range.size() == 2 && std::isfinite(range[0]) &&
       std::isfinite(range[1]) && range[0] <= range[1])
     return std::make_pair(range[0], range[1]);
+  if (attrName != kRangeAttr)
+    return std::nullopt;
   // A QDQ model gives the range of the values it quantizes.
   if (auto qdq = getQDQParams(v)) {
     auto [s, zp, type] = *qdq;
@@ -483,7 +487,12 @@ FailureOr<QValue> Integerizer::materializeBits(Value v, int64_t bits,
   auto cached = materialized4.find(v);
   if (cached != materialized4.end())
     return cached->second;
-  FailureOr<std::pair<double, double>> range = getRange(v, user);
+  // The 4-bit MSE range when calibration found one, else the 8-bit range.
+  FailureOr<std::pair<double, double>> range = failure();
+  if (std::optional<std::pair<double, double>> r4 = lookupRange(v, kRange4Attr))
+    range = *r4;
+  else
+    range = getRange(v, user);
   if (failed(range))
     return failure();
   auto [lo, hi] = *range;
@@ -701,8 +710,10 @@ LogicalResult Integerizer::run() {
                            "integerization");
     op->erase();
   }
-  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
     fn.removeArgAttr(i, kRangeAttr);
+    fn.removeArgAttr(i, kRange4Attr);
+  }
   // Integer ops that only fed the float graph (and ranges) are gone too.
   SmallVector<Operation *> dead;
   do {

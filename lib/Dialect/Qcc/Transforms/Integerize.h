@@ -100,8 +100,10 @@ public:
   /// The calibrated (or QDQ-given) range of float value `v`; emits an error
   /// at `user` and fails when there is none.
   FailureOr<std::pair<double, double>> getRange(Value v, Operation *user);
-  /// Same without a diagnostic.
-  std::optional<std::pair<double, double>> lookupRange(Value v);
+  /// Same without a diagnostic; `attrName` picks the 8-bit range
+  /// (qcc.range) or the 4-bit one (qcc.range4, Calibration.h).
+  std::optional<std::pair<double, double>>
+  lookupRange(Value v, StringRef attrName = "qcc.range");
 
   /// The 8-bit target for `v`: ui8 when its range is non-negative, i8
   /// otherwise, scale from the range.

@@ -39,6 +39,7 @@ Operation *cloneOnInteger(Integerizer &s, Operation *op, Value input) {
   clone->getResult(0).setType(RankedTensorType::get(
       type.getShape(), cast<ShapedType>(input.getType()).getElementType()));
   clone->removeAttr("qcc.range");
+  clone->removeAttr("qcc.range4");
   return clone;
 }
 
