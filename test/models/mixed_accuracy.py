@@ -196,8 +196,8 @@ def write_docs(path, rows, args):
         "",
         f"Accuracy: top-1 on the first {int8_accuracy.N_EVAL} Fashion-MNIST test "
         "images, `qcc-run --interp=int --precision=mixed --size-budget=N%` "
-        "(calibration: 1000 training images; forward-only sensitivity on 16 of "
-        "them; CBC). Size: bytes of the layers' weights (convs and matmuls by "
+        "(calibration: 1000 training images, one batch of 1000 at this shape, "
+        "on which the forward-only sensitivity is measured too; CBC). Size: bytes of the layers' weights (convs and matmuls by "
         "constant weights) at the chosen bits, and its share of all-W8A8. "
         "The first and last layers stay W8A8, and tied layers (residual "
         "pairs, shared inputs) share a configuration, so the size chosen can be "
