@@ -729,7 +729,12 @@ TEST_F(RuntimeKernelTest, MatMulShapesAndTypes) {
                         {{5, 7}, {7}, {5}},
                         {{3, 20, 40}, {3, 40, 72}, {3, 20, 72}},
                         {{67, 301}, {301, 133}, {67, 133}},
-                        {{2, 37, 260}, {2, 260, 600}, {2, 37, 600}}};
+                        {{2, 37, 260}, {2, 260, 600}, {2, 37, 600}},
+                        // Attention's per-head products, enough of them to
+                        // be shared out over the threads, with n and k not
+                        // multiples of 16 or 4 too.
+                        {{2, 7, 128, 64}, {2, 7, 64, 128}, {2, 7, 128, 128}},
+                        {{13, 33, 18}, {13, 18, 35}, {13, 33, 35}}};
   for (auto [ta, tb] : types)
     for (const Case &c : cases) {
       Tensor a = randomTensor(rng, ta, c.a), b = randomTensor(rng, tb, c.b);
