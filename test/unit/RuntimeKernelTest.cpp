@@ -1113,6 +1113,36 @@ TEST_F(RuntimeKernelTest, FloatOperandsAreErrorsOutsideTheBoundary) {
 // Data movement
 //===----------------------------------------------------------------------===//
 
+TEST_F(RuntimeKernelTest, ByteTransposesInBlocks) {
+  // Byte matrices of 16 x 16 blocks and partial ones (stridedCopy's blocked
+  // path), as attention transposes K: (0, 2, 3, 1) and (0, 1, 3, 2).
+  struct Case {
+    Shape in;
+    Ints perm;
+  };
+  const Case cases[] = {{{2, 37, 3, 50}, {0, 2, 3, 1}},
+                        {{2, 3, 64, 128}, {0, 1, 3, 2}},
+                        {{16, 16}, {1, 0}},
+                        {{15, 40}, {1, 0}},
+                        {{33, 17}, {1, 0}},
+                        {{3, 18, 5, 16}, {3, 1, 0, 2}}};
+  for (ElementType t : {ElementType::I8, ElementType::UI8})
+    for (const Case &c : cases) {
+      Shape out;
+      for (int64_t d : c.perm)
+        out.push_back(c.in[d]);
+      Tensor x = randomTensor(rng, t, c.in);
+      std::string perm;
+      for (int64_t d : c.perm)
+        perm += (perm.empty() ? "" : ", ") + std::to_string(d);
+      EXPECT_EQ(check("%r0 = qcc.transpose %a0 {permutation = array<i64: " +
+                          perm + ">} : (" + tensorType(c.in, t) + ") -> " +
+                          tensorType(out, t),
+                      {x}, tensorType(out, t)),
+                QCC_OK);
+    }
+}
+
 TEST_F(RuntimeKernelTest, DataMovement) {
   for (ElementType t : {ElementType::I8, ElementType::I16, ElementType::I32,
                         ElementType::I64, ElementType::F32, ElementType::I1}) {
