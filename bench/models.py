@@ -431,7 +431,7 @@ def table(header, rows, markdown, align):
         for r in rows:
             print("| " + " | ".join(r) + " |")
     else:
-        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(header)]
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(header)]
         fmt = "".join(f"{{:{a}{w}}}" for a, w in zip(align, widths))
         print(fmt.format(*header))
         for r in rows:

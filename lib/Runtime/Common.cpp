@@ -10,6 +10,7 @@
 #include <string.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
+#include <emmintrin.h>
 #endif
 
 using namespace qcc_rt;
@@ -64,8 +65,7 @@ int64_t qcc_rt::getNumElements(const int64_t *shape, int64_t rank) {
   return n;
 }
 
-void qcc_rt::getStrides(const int64_t *shape, int64_t rank,
-                        int64_t *strides) {
+void qcc_rt::getStrides(const int64_t *shape, int64_t rank, int64_t *strides) {
   int64_t s = 1;
   for (int64_t d = rank - 1; d >= 0; --d) {
     strides[d] = s;
@@ -154,8 +154,8 @@ bool qcc_rt::planBroadcast(qcc_rt_context *ctx, const char *kernel,
                            BroadcastPlan *plan) {
   int64_t rank = out.rank;
   if (rank > kMaxRank) {
-    qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: rank %lld above %lld",
-                     kernel, (long long)rank, (long long)kMaxRank);
+    qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME, "%s: rank %lld above %lld", kernel,
+                     (long long)rank, (long long)kMaxRank);
     return false;
   }
   // Per operand, its strides aligned to the output's dimensions.
@@ -218,6 +218,72 @@ bool qcc_rt::planBroadcast(qcc_rt_context *ctx, const char *kernel,
   return true;
 }
 
+namespace {
+
+#if defined(__x86_64__)
+/// Transposes a 16 x 16 block of bytes: to[u * toStride + t] =
+/// from[t * fromStride + u]. SSE2 (every x86-64): four rounds of unpacks
+/// of 8-, 16-, 32- and 64-bit elements.
+void transpose16x16(const uint8_t *from, int64_t fromStride, uint8_t *to,
+                    int64_t toStride) {
+  __m128i r[16], b[16];
+  for (int t = 0; t < 16; ++t)
+    r[t] = _mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(from + t * fromStride));
+  // b[k]: (r[2k][u], r[2k+1][u]) for u < 8; b[k + 8]: for u >= 8.
+  for (int k = 0; k < 8; ++k) {
+    b[k] = _mm_unpacklo_epi8(r[2 * k], r[2 * k + 1]);
+    b[k + 8] = _mm_unpackhi_epi8(r[2 * k], r[2 * k + 1]);
+  }
+  // r[4g + m]: rows 4m..4m+3 of columns u in [4g, 4g + 4).
+  for (int h = 0; h < 2; ++h)
+    for (int m = 0; m < 4; ++m) {
+      r[8 * h + m] = _mm_unpacklo_epi16(b[8 * h + 2 * m], b[8 * h + 2 * m + 1]);
+      r[8 * h + m + 4] =
+          _mm_unpackhi_epi16(b[8 * h + 2 * m], b[8 * h + 2 * m + 1]);
+    }
+  // b[4g + 0/1]: rows 0..7 of columns 4g, 4g+1 / 4g+2, 4g+3; b[4g + 2/3]:
+  // the same for rows 8..15.
+  for (int g = 0; g < 4; ++g) {
+    b[4 * g] = _mm_unpacklo_epi32(r[4 * g], r[4 * g + 1]);
+    b[4 * g + 1] = _mm_unpackhi_epi32(r[4 * g], r[4 * g + 1]);
+    b[4 * g + 2] = _mm_unpacklo_epi32(r[4 * g + 2], r[4 * g + 3]);
+    b[4 * g + 3] = _mm_unpackhi_epi32(r[4 * g + 2], r[4 * g + 3]);
+  }
+  for (int g = 0; g < 4; ++g) {
+    __m128i col[4] = {_mm_unpacklo_epi64(b[4 * g], b[4 * g + 2]),
+                      _mm_unpackhi_epi64(b[4 * g], b[4 * g + 2]),
+                      _mm_unpacklo_epi64(b[4 * g + 1], b[4 * g + 3]),
+                      _mm_unpackhi_epi64(b[4 * g + 1], b[4 * g + 3])};
+    for (int u = 0; u < 4; ++u)
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(to + (4 * g + u) * toStride),
+                       col[u]);
+  }
+}
+#endif
+
+/// to[i * cols + j] = from[i + j * stride] for i < rows, j < cols: one
+/// byte matrix transposed, in 16 x 16 blocks where they fit.
+void transposeBytes(const uint8_t *from, int64_t stride, int64_t rows,
+                    int64_t cols, uint8_t *to) {
+  int64_t i0 = 0, j0 = 0;
+#if defined(__x86_64__)
+  for (i0 = 0; i0 + 16 <= rows; i0 += 16)
+    for (j0 = 0; j0 + 16 <= cols; j0 += 16)
+      transpose16x16(from + i0 + j0 * stride, stride, to + i0 * cols + j0,
+                     cols);
+  // The columns past the last whole block, for the rows done so far.
+  for (int64_t i = 0; i < i0; ++i)
+    for (int64_t j = cols - cols % 16; j < cols; ++j)
+      to[i * cols + j] = from[i + j * stride];
+#endif
+  for (int64_t i = i0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      to[i * cols + j] = from[i + j * stride];
+}
+
+} // namespace
+
 void qcc_rt::stridedCopy(qcc_rt_context *ctx, const int64_t *shape,
                          int64_t rank, const int64_t *srcStrides, int64_t base,
                          const void *src, void *dst, size_t bytes) {
@@ -244,6 +310,29 @@ void qcc_rt::stridedCopy(qcc_rt_context *ctx, const int64_t *shape,
   }
   int64_t inner = sizes[n - 1], innerStride = strides[n - 1];
   int64_t rows = getNumElements(sizes, n) / inner;
+  // Bytes whose last two dimensions are a transposed matrix (the source's
+  // rows are the next-to-last dimension, stride 1): blocked transposes,
+  // one matrix per task.
+  if (bytes == 1 && n >= 2 && strides[n - 2] == 1 && innerStride != 1 &&
+      sizes[n - 2] >= 16 && inner >= 16) {
+    int64_t matRows = sizes[n - 2];
+    int64_t matrices = rows / matRows;
+    const auto *in = static_cast<const uint8_t *>(src);
+    auto *out = static_cast<uint8_t *>(dst);
+    parallelFor(ctx, matrices, grainFor(matRows * inner),
+                [&](int64_t m0, int64_t m1) {
+                  for (int64_t m = m0; m < m1; ++m) {
+                    int64_t offset = base;
+                    for (int64_t d = n - 3, rest = m; d >= 0; --d) {
+                      offset += (rest % sizes[d]) * strides[d];
+                      rest /= sizes[d];
+                    }
+                    transposeBytes(in + offset, innerStride, matRows, inner,
+                                   out + m * matRows * inner);
+                  }
+                });
+    return;
+  }
   auto copy = [&](auto tag) {
     using U = typename decltype(tag)::type;
     const U *in = static_cast<const U *>(src);
@@ -302,10 +391,9 @@ int32_t checkTensor(qcc_rt_context *ctx, const char *kernel,
                             "%s: %s %lld has unknown dtype %lld", kernel, what,
                             (long long)index, (long long)t.dtype);
   if (t.rank < 0 || t.rank > kMaxRank || (t.rank > 0 && !t.shape))
-    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
-                            "%s: %s %lld has rank %lld (at most %lld)", kernel,
-                            what, (long long)index, (long long)t.rank,
-                            (long long)kMaxRank);
+    return qcc_rt_set_error(
+        ctx, QCC_ERROR_RUNTIME, "%s: %s %lld has rank %lld (at most %lld)",
+        kernel, what, (long long)index, (long long)t.rank, (long long)kMaxRank);
   for (int64_t d = 0; d < t.rank; ++d)
     if (t.shape[d] < 0)
       return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,

@@ -6,17 +6,24 @@
 //
 // C = A * B for 8-bit A and B with vpdpbusd, which adds to each i32 lane
 // the four products of u8 bytes of one operand and s8 bytes of the other
-// (exact: |u8 * s8| < 2^15), wrapping like the portable path.
+// (exact: |u8 * s8| < 2^15), wrapping like the portable path. This is the
+// product of attention (Q K^T and P V, both operands computed at run time)
+// and of convolutions and matmuls whose weights are not packed at compile
+// time.
 //
 // B is packed per call into blocks of 16 columns: for each group of four k,
-// 16 lanes of the four bytes B[k..k+3][j] (zero past k and n). A row is
-// packed to a multiple of four bytes and each group of four is broadcast
-// to all lanes. One operand must be unsigned and the other signed; when
-// both have the same signedness, A's bytes are flipped by XOR 0x80:
+// 16 lanes of the four bytes B[k..k+3][j] (zero past k and n), built from
+// four 16-byte row loads by two rounds of byte and word unpacks. Each group
+// of four bytes of a row of A is broadcast to all lanes; A is read in place
+// when k is a multiple of four and packed to rows of a multiple of four
+// bytes otherwise. One operand must be unsigned and the other signed; when
+// both have the same signedness, A's bytes are flipped by XOR 0x80 (on the
+// broadcast word, or while packing):
 //   s8 x s8: a + 128 is u8, and sum a b = sum (a + 128) b - 128 colsum(B);
 //   u8 x u8: a - 128 is s8, and sum a b = sum (a - 128) b + 128 colsum(B);
-// (ALGORITHMS.md §6), the column sums added in wrapping i32. Tasks are
-// blocks of up to 4 rows x 64 columns (16 accumulators in registers).
+// (ALGORITHMS.md §6), the column sums taken by vpdpbusd against a vector of
+// ones and scaled with vpmulld, both wrapping i32. Tasks are blocks of up
+// to 4 rows x 64 columns (16 accumulators in registers).
 //
 // Compiled with target attributes only; gemm() calls it after useVnni()
 // has checked the CPU, so the archive runs on any x86-64 (and builds
@@ -43,10 +50,12 @@ using namespace qcc_rt;
 namespace {
 
 struct VnniProblem {
-  int64_t m, n, k4, groups, blocks; // groups of 4 k; blocks of 16 columns
-  const uint8_t *a;                 // m x k4 packed rows
-  const uint8_t *b;                 // blocks x groups x 64 bytes
-  const int32_t *corr;              // blocks * 16 column corrections
+  int64_t m, n, groups, blocks; // groups of 4 k; blocks of 16 columns
+  const uint8_t *a;             // m rows of lda bytes (>= 4 * groups)
+  int64_t lda;
+  uint32_t aXor;       // XORed into every 4-byte group of A read
+  const uint8_t *b;    // blocks x groups x 64 bytes
+  const int32_t *corr; // blocks * 16 column corrections
   int32_t *c;
   int64_t ldc;
 };
@@ -64,15 +73,16 @@ QCC_VNNI_TARGET void vnniTile(const VnniProblem &p, int64_t i, int64_t jb) {
     bp[v] = p.b + (jb + v) * p.groups * 64;
   const uint8_t *ap[R];
   for (int r = 0; r < R; ++r)
-    ap[r] = p.a + (i + r) * p.k4;
+    ap[r] = p.a + (i + r) * p.lda;
+  uint32_t x = p.aXor;
   for (int64_t g = 0; g < p.groups; ++g) {
     __m512i bv[V];
     for (int v = 0; v < V; ++v)
       bv[v] = _mm512_loadu_si512(bp[v] + g * 64);
     for (int r = 0; r < R; ++r) {
-      int32_t word;
+      uint32_t word;
       memcpy(&word, ap[r] + g * 4, 4);
-      __m512i av = _mm512_set1_epi32(word);
+      __m512i av = _mm512_set1_epi32(static_cast<int32_t>(word ^ x));
       for (int v = 0; v < V; ++v)
         acc[r][v] = AU ? _mm512_dpbusd_epi32(acc[r][v], av, bv[v])
                        : _mm512_dpbusd_epi32(acc[r][v], bv[v], av);
@@ -120,6 +130,47 @@ template <bool AU> TileFn pickTile(int r, int v) {
 
 constexpr int64_t kRows = 4, kBlocks = 4;
 
+/// Packs column blocks [b0, b1) of B (k x n, row stride ldb) and, when
+/// `scale` is not 0, stores scale * (column sum of B) for their columns in
+/// corr (zero past n), with the sums and the product wrapping in i32.
+QCC_VNNI_TARGET void packB(const uint8_t *b, int64_t ldb, int64_t k, int64_t n,
+                           bool bSigned, int32_t scale, int64_t groups,
+                           int64_t b0, int64_t b1, uint8_t *packed,
+                           int32_t *corr) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t jb = b0; jb < b1; ++jb) {
+    int64_t j0 = jb * 16;
+    int64_t left = n - j0;
+    __mmask16 cols =
+        left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    uint8_t *dst = packed + jb * groups * 64;
+    __m512i sum = _mm512_setzero_si512();
+    for (int64_t g = 0; g < groups; ++g) {
+      __m128i row[4];
+      for (int q = 0; q < 4; ++q) {
+        int64_t kk = g * 4 + q;
+        row[q] = kk < k ? _mm_maskz_loadu_epi8(cols, b + kk * ldb + j0)
+                        : _mm_setzero_si128();
+      }
+      // Bytes (r0[l], r1[l]) and (r2[l], r3[l]), then the four together.
+      __m128i lo01 = _mm_unpacklo_epi8(row[0], row[1]);
+      __m128i hi01 = _mm_unpackhi_epi8(row[0], row[1]);
+      __m128i lo23 = _mm_unpacklo_epi8(row[2], row[3]);
+      __m128i hi23 = _mm_unpackhi_epi8(row[2], row[3]);
+      __m512i v = _mm512_castsi128_si512(_mm_unpacklo_epi16(lo01, lo23));
+      v = _mm512_inserti32x4(v, _mm_unpackhi_epi16(lo01, lo23), 1);
+      v = _mm512_inserti32x4(v, _mm_unpacklo_epi16(hi01, hi23), 2);
+      v = _mm512_inserti32x4(v, _mm_unpackhi_epi16(hi01, hi23), 3);
+      _mm512_storeu_si512(dst + g * 64, v);
+      if (scale)
+        sum = bSigned ? _mm512_dpbusd_epi32(sum, ones, v)
+                      : _mm512_dpbusd_epi32(sum, v, ones);
+    }
+    _mm512_storeu_si512(corr + j0,
+                        _mm512_mullo_epi32(sum, _mm512_set1_epi32(scale)));
+  }
+}
+
 } // namespace
 
 bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
@@ -128,60 +179,58 @@ bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
   VnniProblem p;
   p.m = m;
   p.n = n;
-  p.k4 = (k + 3) / 4 * 4;
-  p.groups = p.k4 / 4;
+  int64_t k4 = (k + 3) / 4 * 4;
+  p.groups = k4 / 4;
   p.blocks = (n + 15) / 16;
   p.c = c;
   p.ldc = ldc;
-  size_t aBytes = static_cast<size_t>(m * p.k4);
+  // A is packed only when its rows do not hold whole groups of four.
+  bool packA = k != k4;
+  size_t aBytes = packA ? static_cast<size_t>(m * k4 + 63) / 64 * 64 : 0;
   size_t bBytes = static_cast<size_t>(p.blocks * p.groups * 64);
   size_t corrBytes = static_cast<size_t>(p.blocks * 16) * sizeof(int32_t);
-  auto *memory = static_cast<uint8_t *>(malloc(aBytes + bBytes + corrBytes + 128));
+  auto *memory =
+      static_cast<uint8_t *>(aligned_alloc(64, aBytes + bBytes + corrBytes));
   if (!memory)
     return false;
-  auto *pa = memory;
-  auto *pb = memory + aBytes;
-  auto *corr = reinterpret_cast<int32_t *>(memory + aBytes + bBytes +
-                                           (64 - (aBytes + bBytes) % 64) % 64);
+  auto *pb = memory;
+  auto *corr = reinterpret_cast<int32_t *>(memory + bBytes);
+  auto *pa = memory + bBytes + corrBytes;
   // A with the sign flip when both operands have the same signedness.
   bool flip = aSigned == bSigned;
   bool aUnsigned = aSigned == flip; // after the flip
   uint8_t x = flip ? 0x80 : 0;
   const auto *src = static_cast<const uint8_t *>(a);
-  parallelFor(ctx, m, grainFor(p.k4), [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      uint8_t *row = pa + i * p.k4;
-      const uint8_t *in = src + i * lda;
-      for (int64_t kk = 0; kk < k; ++kk)
-        row[kk] = in[kk] ^ x;
-      for (int64_t kk = k; kk < p.k4; ++kk)
-        row[kk] = 0;
-    }
-  });
+  if (packA) {
+    parallelFor(ctx, m, grainFor(k4), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        uint8_t *row = pa + i * k4;
+        const uint8_t *in = src + i * lda;
+        for (int64_t kk = 0; kk < k; ++kk)
+          row[kk] = in[kk] ^ x;
+        for (int64_t kk = k; kk < k4; ++kk)
+          row[kk] = 0;
+      }
+    });
+    p.a = pa;
+    p.lda = k4;
+    p.aXor = 0;
+  } else {
+    p.a = src;
+    p.lda = lda;
+    p.aXor = flip ? 0x80808080u : 0;
+  }
   // B in 16-column blocks; the column sums for the correction.
   const auto *bsrc = static_cast<const uint8_t *>(b);
   int32_t scale = !flip ? 0 : aSigned ? -128 : 128;
-  parallelFor(ctx, p.blocks, grainFor(16 * p.k4), [&](int64_t b0, int64_t b1) {
-    for (int64_t jb = b0; jb < b1; ++jb) {
-      uint8_t *dst = pb + jb * p.groups * 64;
-      for (int64_t l = 0; l < 16; ++l) {
-        int64_t j = jb * 16 + l;
-        uint32_t sum = 0;
-        for (int64_t kk = 0; kk < p.k4; ++kk) {
-          uint8_t v = j < n && kk < k ? bsrc[kk * ldb + j] : 0;
-          dst[(kk / 4) * 64 + l * 4 + kk % 4] = v;
-          sum += bSigned ? static_cast<uint32_t>(static_cast<int8_t>(v)) : v;
-        }
-        corr[j] = static_cast<int32_t>(sum * static_cast<uint32_t>(scale));
-      }
-    }
+  parallelFor(ctx, p.blocks, grainFor(16 * k4), [&](int64_t b0, int64_t b1) {
+    packB(bsrc, ldb, k, n, bSigned, scale, p.groups, b0, b1, pb, corr);
   });
-  p.a = pa;
   p.b = pb;
   p.corr = corr;
   int64_t rowTiles = (m + kRows - 1) / kRows;
   int64_t colTiles = (p.blocks + kBlocks - 1) / kBlocks;
-  int64_t perTask = kRows * kBlocks * 16 * p.k4;
+  int64_t perTask = kRows * kBlocks * 16 * k4;
   parallelFor(ctx, rowTiles * colTiles,
               kParallelWork / perTask > 0 ? kParallelWork / perTask : 1,
               [&](int64_t t0, int64_t t1) {
@@ -189,11 +238,10 @@ bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
                   int64_t i = (t / colTiles) * kRows;
                   int64_t jb = (t % colTiles) * kBlocks;
                   int r = static_cast<int>(m - i < kRows ? m - i : kRows);
-                  int v = static_cast<int>(p.blocks - jb < kBlocks
-                                               ? p.blocks - jb
-                                               : kBlocks);
-                  TileFn tile = aUnsigned ? pickTile<true>(r, v)
-                                          : pickTile<false>(r, v);
+                  int v = static_cast<int>(
+                      p.blocks - jb < kBlocks ? p.blocks - jb : kBlocks);
+                  TileFn tile =
+                      aUnsigned ? pickTile<true>(r, v) : pickTile<false>(r, v);
                   tile(p, i, jb);
                 }
               });
@@ -203,9 +251,9 @@ bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
 
 #else
 
-bool qcc_rt::gemmVnni(qcc_rt_context *, int64_t, int64_t, int64_t,
-                      const void *, bool, int64_t, const void *, bool, int64_t,
-                      int32_t *, int64_t) {
+bool qcc_rt::gemmVnni(qcc_rt_context *, int64_t, int64_t, int64_t, const void *,
+                      bool, int64_t, const void *, bool, int64_t, int32_t *,
+                      int64_t) {
   return false;
 }
 

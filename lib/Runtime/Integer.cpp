@@ -19,10 +19,12 @@
 #include "Internal.h"
 #include "NormalizeVector.h"
 #include "RequantVector.h"
+#include "TableVector.h"
 
 #include "qcc/Quant/IntegerMath.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 using namespace qcc_rt;
 using mlir::qcc::applyDyadic;
@@ -193,59 +195,101 @@ struct Scratch {
   Scratch &operator=(const Scratch &) = delete;
 };
 
-/// Maps `in` through table[x - first] into `out`.
-template <typename TI, typename TO>
-void mapThroughTable(qcc_rt_context *ctx, const TI *in, TO *out, int64_t n,
-                     const int32_t *table, int32_t first) {
-  parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i)
-      out[i] = static_cast<TO>(table[static_cast<int32_t>(in[i]) - first]);
+/// The smallest and largest element of an 8- or 16-bit tensor `in` of n
+/// >= 1 elements, on the context's threads.
+void getMinMax(qcc_rt_context *ctx, const qcc_rt_tensor &in, int64_t n,
+               int32_t *first, int32_t *last) {
+  int32_t mn = INT32_MAX, mx = INT32_MIN;
+  auto merge = [&](int32_t lo, int32_t hi) {
+    int32_t seen = __atomic_load_n(&mn, __ATOMIC_RELAXED);
+    while (lo < seen &&
+           !__atomic_compare_exchange_n(&mn, &seen, lo, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+    seen = __atomic_load_n(&mx, __ATOMIC_RELAXED);
+    while (hi > seen &&
+           !__atomic_compare_exchange_n(&mx, &seen, hi, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+  };
+  bool vector = useVnni();
+  parallelFor(ctx, n, kParallelGrain * 4, [&](int64_t i0, int64_t i1) {
+    int32_t lo, hi;
+    if (vector) {
+      minMaxAvx512(in.dtype, in.data, i0, i1 - i0, &lo, &hi);
+    } else {
+      dispatchInt(in.dtype, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T *x = static_cast<const T *>(in.data);
+        T a = x[i0], b = x[i0];
+        for (int64_t i = i0 + 1; i < i1; ++i) {
+          a = x[i] < a ? x[i] : a;
+          b = x[i] > b ? x[i] : b;
+        }
+        lo = a;
+        hi = b;
+      });
+    }
+    merge(lo, hi);
   });
+  *first = mn;
+  *last = mx;
 }
 
 /// An elementwise function f of an 8- or 16-bit input evaluated once per
-/// distinct input value in [min, max] of `in` (a table) and mapped, when
-/// that is much less work than evaluating it per element: the same values
-/// by construction. Returns false (doing nothing) when it does not apply;
-/// *status is QCC_OK or an out-of-memory error.
+/// value in [min, max] of `in` (16-bit) or of its type (8-bit), a table,
+/// and mapped, when that is much less work than evaluating it per element:
+/// the same values by construction. The table holds f's values narrowed to
+/// the output type (they are in its range), and the AVX-512 path looks them
+/// up with vpgatherdd (TableVector.h). Returns false (doing nothing) when it
+/// does not apply; *status is QCC_OK or an out-of-memory error.
 template <typename F>
 bool tabulate(qcc_rt_context *ctx, const qcc_rt_tensor &in,
               const qcc_rt_tensor &out, F f, int32_t *status) {
   int64_t n = getNumElements(out);
   if (in.dtype != QCC_I8 && in.dtype != QCC_U8 && in.dtype != QCC_I16)
     return false;
-  int32_t first = 0, last = 0;
-  dispatchInt(in.dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T *x = static_cast<const T *>(in.data);
-    T mn = x[0], mx = x[0];
-    for (int64_t i = 1; i < n; ++i) {
-      mn = x[i] < mn ? x[i] : mn;
-      mx = x[i] > mx ? x[i] : mx;
-    }
-    first = mn;
-    last = mx;
-  });
+  if (n == 0)
+    return true;
+  // 8-bit inputs: the type's 256 values, without reading the input.
+  int32_t first = in.dtype == QCC_I8 ? INT8_MIN : 0;
+  int32_t last = in.dtype == QCC_I8 ? INT8_MAX : UINT8_MAX;
+  if (in.dtype == QCC_I16)
+    getMinMax(ctx, in, n, &first, &last);
   int64_t size = int64_t(last) - first + 1;
   if (n < 4 * size)
     return false;
-  Scratch table(static_cast<size_t>(size) * sizeof(int32_t));
-  auto *t = static_cast<int32_t *>(table.data);
-  if (!t) {
+  // Three bytes past the end for the vector lookup's 4-byte loads.
+  size_t element = getElementSize(out.dtype);
+  Scratch table(static_cast<size_t>(size) * element + 4);
+  if (!table.data) {
     *status = qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
                                "out of memory for a table");
     return true;
   }
-  parallelFor(ctx, size, 256, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i)
-      t[i] = static_cast<int32_t>(f(static_cast<int32_t>(first + i)));
-  });
-  dispatchInt(in.dtype, [&](auto inTag) {
-    using TI = typename decltype(inTag)::type;
-    dispatchInt(out.dtype, [&](auto outTag) {
-      using TO = typename decltype(outTag)::type;
-      mapThroughTable(ctx, static_cast<const TI *>(in.data),
-                      static_cast<TO *>(out.data), n, t, first);
+  memset(static_cast<char *>(table.data) + size * element, 0, 4);
+  dispatchInt(out.dtype, [&](auto outTag) {
+    using TO = typename decltype(outTag)::type;
+    auto *t = static_cast<TO *>(table.data);
+    parallelFor(ctx, size, 256, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        t[i] = static_cast<TO>(f(static_cast<int32_t>(first + i)));
+    });
+    if (useVnni() && tableVectorizable(in.dtype, out.dtype)) {
+      parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
+        mapTableAvx512(in.dtype, in.data, out.dtype, out.data, i0, i1 - i0, t,
+                       first);
+      });
+      return;
+    }
+    dispatchInt(in.dtype, [&](auto inTag) {
+      using TI = typename decltype(inTag)::type;
+      const TI *x = static_cast<const TI *>(in.data);
+      TO *y = static_cast<TO *>(out.data);
+      parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i)
+          y[i] = t[static_cast<int32_t>(x[i]) - first];
+      });
     });
   });
   return true;
@@ -275,6 +319,20 @@ QCC_RT_DEFINE_KERNEL(requant) {
   if (int32_t s = parseDyadics(ctx, name, in, axis, attrs, &pos, &params))
     return s;
   qcc_rt_tensor out = *output;
+  auto requantOne = [&](int64_t x, Dyadic d) {
+    // Saturating int64 steps (only an i64 input can reach the ends).
+    int64_t v = applyDyadic(saturate64(static_cast<__int128>(x) - inZp), d);
+    return clampTo(static_cast<__int128>(v) + outZp, lo, hi);
+  };
+  // An 8- or 16-bit input with one multiplier: a table of the values of
+  // the input's range, when there are enough elements per entry.
+  if (params.channels == 1) {
+    Dyadic d = params.get(0);
+    int32_t status = QCC_OK;
+    if (tabulate(
+            ctx, in, out, [&](int32_t x) { return requantOne(x, d); }, &status))
+      return status;
+  }
   if (useVnni() && vectorApplies(in, inZp, params, false) &&
       outZp >= -(int64_t(1) << 61) && outZp <= (int64_t(1) << 61)) {
     RequantOperand op = makeOperand(in, inZp, params);
@@ -287,12 +345,8 @@ QCC_RT_DEFINE_KERNEL(requant) {
   forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
     int64_t x[kBlock];
     loadInt64(in, begin, n, x);
-    for (int64_t i = 0; i < n; ++i) {
-      // Saturating int64 steps (only an i64 input can reach the ends).
-      int64_t d = saturate64(static_cast<__int128>(x[i]) - inZp);
-      int64_t v = applyDyadic(d, params.get(begin + i));
-      x[i] = clampTo(static_cast<__int128>(v) + outZp, lo, hi);
-    }
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = requantOne(x[i], params.get(begin + i));
     storeInt64(out, begin, n, x);
   });
   return QCC_OK;

@@ -187,8 +187,11 @@ QCC_RT_DEFINE_KERNEL(matmul) {
     return gemm(pool, m, n, k, pa + oa * m * k * aBytes, lhs.dtype, k,
                 pb + ob * k * n * bBytes, rhs.dtype, n, pc + batch * m * n, n);
   };
-  // Small products run whole on one thread each; big ones use every thread.
-  if (m * n * k < (int64_t(1) << 20)) {
+  // Small products, or enough of them to share out (attention's per-head
+  // products), run whole on one thread each; a few big ones use every
+  // thread each.
+  int64_t threads = ctx->numThreads > 1 ? ctx->numThreads : 1;
+  if (m * n * k < (int64_t(1) << 20) || batches >= 4 * threads) {
     int32_t status = QCC_OK;
     parallelFor(ctx, batches, grainFor(m * n * k / 4 + 1),
                 [&](int64_t b0, int64_t b1) {

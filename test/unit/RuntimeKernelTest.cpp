@@ -729,7 +729,12 @@ TEST_F(RuntimeKernelTest, MatMulShapesAndTypes) {
                         {{5, 7}, {7}, {5}},
                         {{3, 20, 40}, {3, 40, 72}, {3, 20, 72}},
                         {{67, 301}, {301, 133}, {67, 133}},
-                        {{2, 37, 260}, {2, 260, 600}, {2, 37, 600}}};
+                        {{2, 37, 260}, {2, 260, 600}, {2, 37, 600}},
+                        // Attention's per-head products, enough of them to
+                        // be shared out over the threads, with n and k not
+                        // multiples of 16 or 4 too.
+                        {{2, 7, 128, 64}, {2, 7, 64, 128}, {2, 7, 128, 128}},
+                        {{13, 33, 18}, {13, 18, 35}, {13, 33, 35}}};
   for (auto [ta, tb] : types)
     for (const Case &c : cases) {
       Tensor a = randomTensor(rng, ta, c.a), b = randomTensor(rng, tb, c.b);
@@ -1107,6 +1112,36 @@ TEST_F(RuntimeKernelTest, FloatOperandsAreErrorsOutsideTheBoundary) {
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeKernelTest, ByteTransposesInBlocks) {
+  // Byte matrices of 16 x 16 blocks and partial ones (stridedCopy's blocked
+  // path), as attention transposes K: (0, 2, 3, 1) and (0, 1, 3, 2).
+  struct Case {
+    Shape in;
+    Ints perm;
+  };
+  const Case cases[] = {{{2, 37, 3, 50}, {0, 2, 3, 1}},
+                        {{2, 3, 64, 128}, {0, 1, 3, 2}},
+                        {{16, 16}, {1, 0}},
+                        {{15, 40}, {1, 0}},
+                        {{33, 17}, {1, 0}},
+                        {{3, 18, 5, 16}, {3, 1, 0, 2}}};
+  for (ElementType t : {ElementType::I8, ElementType::UI8})
+    for (const Case &c : cases) {
+      Shape out;
+      for (int64_t d : c.perm)
+        out.push_back(c.in[d]);
+      Tensor x = randomTensor(rng, t, c.in);
+      std::string perm;
+      for (int64_t d : c.perm)
+        perm += (perm.empty() ? "" : ", ") + std::to_string(d);
+      EXPECT_EQ(check("%r0 = qcc.transpose %a0 {permutation = array<i64: " +
+                          perm + ">} : (" + tensorType(c.in, t) + ") -> " +
+                          tensorType(out, t),
+                      {x}, tensorType(out, t)),
+                QCC_OK);
+    }
+}
 
 TEST_F(RuntimeKernelTest, DataMovement) {
   for (ElementType t : {ElementType::I8, ElementType::I16, ElementType::I32,
