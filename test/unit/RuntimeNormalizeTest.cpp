@@ -30,6 +30,8 @@
 #include "qcc/Quant/IntegerMath.h"
 #include "qcc/Runtime/RuntimeABI.h"
 
+#include "RuntimeTestUtils.h"
+
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -41,46 +43,13 @@
 #include <vector>
 
 using namespace mlir::qcc;
+using namespace qcc_test;
 
 namespace {
 
 constexpr int64_t kLengths[] = {1, 3, 15, 16, 17, 100, 128, 768, 1000};
 constexpr int64_t kDtypes[] = {QCC_I8, QCC_U8, QCC_I16, QCC_I32};
 constexpr int kPatterns = 8;
-
-std::pair<int64_t, int64_t> rangeOf(int64_t dtype) {
-  switch (dtype) {
-  case QCC_I8:
-    return {INT8_MIN, INT8_MAX};
-  case QCC_U8:
-    return {0, UINT8_MAX};
-  case QCC_I16:
-    return {INT16_MIN, INT16_MAX};
-  default:
-    return {INT32_MIN, INT32_MAX};
-  }
-}
-
-size_t sizeOf(int64_t dtype) {
-  return dtype == QCC_I32 ? 4 : dtype == QCC_I16 ? 2 : 1;
-}
-
-const char *nameOf(int64_t dtype) {
-  switch (dtype) {
-  case QCC_I8:
-    return "i8";
-  case QCC_U8:
-    return "u8";
-  case QCC_I16:
-    return "i16";
-  default:
-    return "i32";
-  }
-}
-
-int64_t uniform(std::mt19937_64 &rng, int64_t lo, int64_t hi) {
-  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-}
 
 /// `length` values of `dtype`'s range in one of kPatterns shapes.
 std::vector<int32_t> randomValues(std::mt19937_64 &rng, int64_t dtype,
