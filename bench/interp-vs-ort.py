@@ -32,7 +32,6 @@ as for bert).
 import argparse
 import datetime
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -145,17 +144,6 @@ def max_rel_diff(dir_a, dir_b):
     return worst
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", default="1,2",
@@ -215,7 +203,7 @@ def main():
                 print(f"# {model} batch {batch} threads {t}: qcc {qcc_ms} "
                       f"ort {ort_ms}", file=sys.stderr, flush=True)
 
-    print(f"# {datetime.date.today()}, {cpu_model()}, "
+    print(f"# {datetime.date.today()}, {common.cpu_model()}, "
           f"{os.cpu_count()} hardware threads; median of N runs, "
           f"smallest of {args.repeat} measurements")
     header = ("model", "batch", "threads", "qcc ms", "ORT ms", "qcc/ORT",
