@@ -242,6 +242,10 @@ LogicalResult mlir::qcc::measureSensitivity(ModuleOp module,
                            ? options.numThreads
                            : std::max(1u, std::thread::hardware_concurrency());
     threads = std::min<unsigned>(threads, std::max<size_t>(jobs.size(), 1));
+    // Workers create attributes and run pass managers in the shared context;
+    // its uniquers take locks only when multithreading is enabled.
+    if (!module.getContext()->isMultithreadingEnabled())
+      threads = 1;
     std::atomic<size_t> next{0}, done{0};
     std::atomic<bool> failedAny{false};
     std::mutex progressMutex;

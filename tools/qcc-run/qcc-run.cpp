@@ -356,9 +356,9 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   registry.insert<qcc::QccDialect, func::FuncDialect>();
+  // Multithreading stays enabled: --precision=mixed measures sensitivities
+  // on worker threads that share this context.
   MLIRContext context(registry);
-  // The interpreter has its own threads; MLIR's pass manager needs none.
-  context.disableMultithreading();
   // Diagnostics name the op's location; dumping the op (a whole function
   // for input errors) would bury the one-line reason.
   context.printOpOnDiagnostic(false);

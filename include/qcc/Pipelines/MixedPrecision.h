@@ -34,7 +34,8 @@ namespace mlir::qcc {
 
 struct SensitivityOptions {
   SmallVector<LayerConfig> configs = {{8, 8}, {4, 8}, {4, 4}};
-  /// Measurements run at once; 0 means one per hardware thread.
+  /// Measurements run at once; 0 means one per hardware thread. One when
+  /// the context has multithreading disabled (its uniquers are unlocked).
   unsigned numThreads = 0;
   /// At most this many calibration samples are used (the first ones).
   size_t maxSamples = 16;
