@@ -89,7 +89,7 @@ int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
   return 0;
 }
 const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun};
+    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
 
 struct Options {
   double minTime = 0.5;

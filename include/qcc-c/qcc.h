@@ -66,6 +66,21 @@ typedef struct qcc_tensor_info {
 
 typedef struct qcc_context qcc_context;
 
+/* Time spent in one op of the model (NAME_op_profile): the kernel calls the
+   generated code makes, in program order. `name` is the ONNX node the op
+   came from (the convolution or matmul of a fused linear layer), or the
+   kernel's name for ops without one; `kernel` is the runtime kernel
+   ("linear", "int_softmax", ...). `calls` and `total_ns` count the runs
+   since profiling was last enabled on the context (wall-clock nanoseconds
+   on CLOCK_MONOTONIC, the context's worker threads included); both are 0
+   while profiling is off. */
+typedef struct qcc_op_profile {
+  const char *name;
+  const char *kernel;
+  int64_t calls;
+  int64_t total_ns;
+} qcc_op_profile;
+
 #ifdef __cplusplus
 }
 #endif

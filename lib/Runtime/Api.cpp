@@ -72,7 +72,8 @@ qcc_status qcc_rt_create(const qcc_rt_model *model, qcc_context **ctx) {
   *ctx = nullptr;
   if (!model || model->abi_version != QCC_RT_ABI_VERSION ||
       model->num_inputs < 0 || model->num_outputs < 0 ||
-      model->arena_bytes < 0 || !model->run)
+      model->arena_bytes < 0 || !model->run || model->num_ops < 0 ||
+      (model->num_ops > 0 && !model->ops))
     return QCC_ERROR_INVALID_ARGUMENT;
   void *memory = calloc(1, sizeof(qcc_context));
   if (!memory)
@@ -107,6 +108,7 @@ void qcc_rt_destroy(qcc_context *ctx) {
   if (!ctx)
     return;
   destroyPool(ctx);
+  free(ctx->profile);
   free(ctx->arena);
   free(ctx->buffers);
   free(ctx);
@@ -143,6 +145,8 @@ qcc_status qcc_rt_run(qcc_context *ctx, const qcc_tensor *inputs,
       return s;
     ctx->buffers[num_inputs + i] = outputs[i].data;
   }
+  if (ctx->profile)
+    ctx->profileLastNs = getMonotonicNs();
   int32_t status =
       model->run(ctx, ctx->arena, ctx->buffers, ctx->buffers + num_inputs);
   if (status != QCC_OK && ctx->error[0] == '\0')

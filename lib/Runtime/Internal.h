@@ -50,12 +50,23 @@ struct qcc_rt_context {
   /// QCC_NUM_THREADS or the online CPUs, changed by qcc_rt_set_num_threads.
   int32_t numThreads = 1;
   qcc_rt::ThreadPool *pool = nullptr;
+  /// While profiling (Profile.cpp): per op of the model, its calls and
+  /// nanoseconds; and the time the previous op finished.
+  int64_t *profile = nullptr;
+  int64_t profileLastNs = 0;
   char error[kErrorCapacity] = {0};
 };
 
 struct qcc_context : qcc_rt_context {};
 
 namespace qcc_rt {
+
+//===----------------------------------------------------------------------===//
+// Profiling (Profile.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Nanoseconds on CLOCK_MONOTONIC.
+int64_t getMonotonicNs();
 
 //===----------------------------------------------------------------------===//
 // Worker pool (ThreadPool.cpp)

@@ -198,7 +198,7 @@ int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
   return 0;
 }
 const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun};
+    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
 const qcc_rt_model *FusedLinearTest::model() { return &kEmptyModel; }
 
 void FusedLinearTest::runAndCompare(const std::string &what, LinearSpec spec,

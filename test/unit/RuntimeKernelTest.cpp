@@ -38,6 +38,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <time.h>
 #include <vector>
 
 using namespace mlir;
@@ -363,7 +364,7 @@ int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
   return 0;
 }
 const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun};
+    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
 
 qcc_rt_context *asKernelContext(qcc_context *ctx) {
   // The same object (RuntimeABI.md).
@@ -1301,7 +1302,7 @@ int32_t runAdd(qcc_rt_context *ctx, uint8_t *arena, void *const *inputs,
 }
 
 const qcc_rt_model kAddModel = {QCC_RT_ABI_VERSION, 2,     1,     kAddInputs,
-                                kAddOutputs,        6 * 4, runAdd};
+                                kAddOutputs,        6 * 4, runAdd, 0, nullptr};
 
 TEST(RuntimeApiTest, RunsAHandWrittenModel) {
   qcc_context *ctx = nullptr;
@@ -1436,6 +1437,84 @@ TEST(RuntimeApiTest, ModelErrorsReachTheCaller) {
   EXPECT_STREQ(qcc_rt_last_error(other), "");
   qcc_rt_destroy(other);
   qcc_rt_destroy(ctx);
+}
+
+/// Two ops: op 0 copies, op 1 sleeps 3 ms and copies again; each reports
+/// itself done as generated code does.
+const qcc_rt_op kSleepOps[] = {{"first", "copy"}, {"sleeper", "copy"}};
+constexpr int64_t kSleepNs = 3000000;
+
+int32_t runSleep(qcc_rt_context *ctx, uint8_t *arena, void *const *inputs,
+                 void *const *outputs) {
+  qcc_rt_tensor in = {inputs[0], kShape23, 2, QCC_I32};
+  qcc_rt_tensor tmp = {arena, kShape23, 2, QCC_I32};
+  if (int32_t s = qcc_rt_copy(ctx, &in, 1, &tmp, nullptr))
+    return s;
+  qcc_rt_op_done(ctx, 0);
+  struct timespec nap = {0, kSleepNs};
+  while (nanosleep(&nap, &nap) != 0) {
+  }
+  qcc_rt_tensor out = {outputs[0], kShape23, 2, QCC_I32};
+  if (int32_t s = qcc_rt_copy(ctx, &tmp, 1, &out, nullptr))
+    return s;
+  qcc_rt_op_done(ctx, 1);
+  return 0;
+}
+
+const qcc_rt_model kSleepModel = {
+    QCC_RT_ABI_VERSION, 1, 1, kAddInputs, kAddOutputs, 6 * 4, runSleep,
+    2,                  kSleepOps};
+
+TEST(RuntimeApiTest, ProfilesOpsWhenEnabled) {
+  qcc_context *ctx = nullptr;
+  ASSERT_EQ(qcc_rt_create(&kSleepModel, &ctx), QCC_OK);
+  EXPECT_EQ(qcc_rt_num_ops(&kSleepModel), 2);
+  int32_t a[6] = {1, 2, 3, 4, 5, 6}, out[6] = {};
+  qcc_tensor ins[1] = {{a, QCC_I32, 2, kShape23}};
+  qcc_tensor outs[1] = {{out, QCC_I32, 2, kShape23}};
+  auto profileOf = [&](int32_t index) {
+    qcc_op_profile p = {};
+    EXPECT_EQ(qcc_rt_op_profile(ctx, index, &p), QCC_OK);
+    return p;
+  };
+  // Off by default: names, no counts.
+  ASSERT_EQ(qcc_rt_run(ctx, ins, 1, outs, 1), QCC_OK);
+  EXPECT_EQ(out[5], 6);
+  EXPECT_STREQ(profileOf(1).name, "sleeper");
+  EXPECT_STREQ(profileOf(1).kernel, "copy");
+  EXPECT_EQ(profileOf(1).calls, 0);
+  EXPECT_EQ(profileOf(1).total_ns, 0);
+  // On: three runs; the sleep is charged to the op after it.
+  ASSERT_EQ(qcc_rt_enable_profiling(ctx, 1), QCC_OK);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(qcc_rt_run(ctx, ins, 1, outs, 1), QCC_OK);
+  qcc_op_profile first = profileOf(0), sleeper = profileOf(1);
+  EXPECT_EQ(first.calls, 3);
+  EXPECT_EQ(sleeper.calls, 3);
+  EXPECT_GE(sleeper.total_ns, 3 * kSleepNs);
+  EXPECT_GE(first.total_ns, 0);
+  EXPECT_LT(first.total_ns, kSleepNs);
+  // Enabling again restarts from zero; disabling drops the counts.
+  ASSERT_EQ(qcc_rt_enable_profiling(ctx, 1), QCC_OK);
+  EXPECT_EQ(profileOf(1).calls, 0);
+  ASSERT_EQ(qcc_rt_run(ctx, ins, 1, outs, 1), QCC_OK);
+  EXPECT_EQ(profileOf(1).calls, 1);
+  ASSERT_EQ(qcc_rt_enable_profiling(ctx, 0), QCC_OK);
+  EXPECT_EQ(profileOf(1).calls, 0);
+  // Bad arguments.
+  qcc_op_profile p;
+  EXPECT_EQ(qcc_rt_op_profile(ctx, 2, &p), QCC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(qcc_rt_op_profile(ctx, -1, &p), QCC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(qcc_rt_op_profile(ctx, 0, nullptr), QCC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(qcc_rt_op_profile(nullptr, 0, &p), QCC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(qcc_rt_enable_profiling(nullptr, 1), QCC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(qcc_rt_num_ops(nullptr), 0);
+  qcc_rt_op_done(nullptr, 0);
+  qcc_rt_destroy(ctx);
+  // A descriptor with ops but no table is refused.
+  qcc_rt_model noTable = kSleepModel;
+  noTable.ops = nullptr;
+  EXPECT_EQ(qcc_rt_create(&noTable, &ctx), QCC_ERROR_INVALID_ARGUMENT);
 }
 
 } // namespace

@@ -88,7 +88,7 @@ int32_t runNothing(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
 
 /// A model with no graph: only the context (its worker threads) is used.
 const qcc_rt_model kNoModel = {QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0,
-                               runNothing};
+                               runNothing, 0, nullptr};
 
 /// Releases a runtime context.
 struct ContextDeleter {

@@ -34,7 +34,7 @@
 extern "C" {
 #endif
 
-#define QCC_RT_ABI_VERSION 1
+#define QCC_RT_ABI_VERSION 2
 
 /* A tensor as kernels see it. `dtype` is a qcc_dtype. Layout (LLVM):
    { ptr, ptr, i64, i64 }. */
@@ -63,6 +63,12 @@ typedef struct qcc_rt_io {
   int64_t zero_point;
 } qcc_rt_io;
 
+/* One kernel call of the run function, for profiles. */
+typedef struct qcc_rt_op {
+  const char *name;   /* the ONNX node's name, or the kernel's */
+  const char *kernel; /* the kernel without its qcc_rt_ prefix */
+} qcc_rt_op;
+
 /* The model descriptor the generated code defines (one per library). */
 typedef struct qcc_rt_model {
   int64_t abi_version; /* QCC_RT_ABI_VERSION */
@@ -77,6 +83,10 @@ typedef struct qcc_rt_model {
      Returns 0 or a qcc_status (the error recorded in ctx). */
   int32_t (*run)(qcc_rt_context *ctx, uint8_t *arena, void *const *inputs,
                  void *const *outputs);
+  /* The kernel calls `run` makes, in order; run calls qcc_rt_op_done(ctx, i)
+     after call i returned 0. */
+  int64_t num_ops;
+  const qcc_rt_op *ops;
 } qcc_rt_model;
 
 /* The generic implementation behind the generated NAME_* functions. */
@@ -92,6 +102,16 @@ const char *qcc_rt_last_error(const qcc_context *ctx);
 qcc_status qcc_rt_set_num_threads(qcc_context *ctx, int32_t num_threads);
 /* The context's thread count (0 for a null context). */
 int32_t qcc_rt_get_num_threads(const qcc_context *ctx);
+
+/* Profiling. enable != 0 (re)starts counting every op's calls and time from
+   zero; 0 stops and drops the counters. */
+qcc_status qcc_rt_enable_profiling(qcc_context *ctx, int32_t enable);
+int32_t qcc_rt_num_ops(const qcc_rt_model *model);
+qcc_status qcc_rt_op_profile(const qcc_context *ctx, int32_t index,
+                             qcc_op_profile *profile);
+/* For the generated run function: op `index` finished (a no-op unless
+   profiling is enabled on ctx). */
+void qcc_rt_op_done(qcc_rt_context *ctx, int64_t index);
 
 /*===----------------------------------------------------------------------===*
  * Kernels and their attrs (all int64). Element types follow the op

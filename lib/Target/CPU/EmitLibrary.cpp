@@ -214,7 +214,15 @@ std::string mlir::qcc::generateHeader(ModuleOp integerModule,
      << "_output_info(int32_t index, qcc_tensor_info *info);\n"
      << "const char *" << p << "_last_error(const qcc_context *ctx);\n"
      << "qcc_status " << p
-     << "_set_num_threads(qcc_context *ctx, int32_t num_threads);\n\n"
+     << "_set_num_threads(qcc_context *ctx, int32_t num_threads);\n"
+     << "/* Per-op profiles (docs/RuntimeABI.md): enable != 0 starts counting\n"
+     << "   from zero, 0 stops. */\n"
+     << "qcc_status " << p
+     << "_enable_profiling(qcc_context *ctx, int32_t enable);\n"
+     << "int32_t " << p << "_num_ops(void);\n"
+     << "qcc_status " << p
+     << "_op_profile(const qcc_context *ctx, int32_t index, "
+        "qcc_op_profile *profile);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return s;
 }

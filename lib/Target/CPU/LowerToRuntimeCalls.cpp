@@ -20,7 +20,9 @@
 #include "FuseLinear.h"
 #include "MemoryPlan.h"
 
+#include "qcc/Dialect/Qcc/IR/QccDialect.h"
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
+#include "qcc/Runtime/RuntimeABI.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -224,7 +226,8 @@ public:
     ioTy = LLVM::LLVMStructType::getLiteral(
         ctx, {ptrTy, i64Ty, i64Ty, ptrTy, f64Ty, i64Ty});
     modelTy = LLVM::LLVMStructType::getLiteral(
-        ctx, {i64Ty, i64Ty, i64Ty, ptrTy, ptrTy, i64Ty, ptrTy});
+        ctx, {i64Ty, i64Ty, i64Ty, ptrTy, ptrTy, i64Ty, ptrTy, i64Ty, ptrTy});
+    opTy = LLVM::LLVMStructType::getLiteral(ctx, {ptrTy, ptrTy});
   }
 
   LogicalResult run();
@@ -260,10 +263,13 @@ private:
   }
   /// Fills an array of tensor descriptors on the stack.
   Value makeDescriptors(ArrayRef<Desc> descs);
-  /// Calls qcc_rt_<kernel> and returns its status from the run function
-  /// when it is not QCC_OK.
-  void callKernel(StringRef kernel, ArrayRef<Desc> ins, Desc out,
-                  ArrayRef<int64_t> attrs);
+  /// Calls qcc_rt_<kernel> for the op `name` (an ONNX node, or "" for the
+  /// kernel's name in profiles) and returns its status from the run
+  /// function when it is not QCC_OK; then reports the op done.
+  void callKernel(StringRef kernel, StringRef name, ArrayRef<Desc> ins,
+                  Desc out, ArrayRef<int64_t> attrs);
+  /// The ONNX node an op came from, or "" (the kernel names it).
+  std::string getOpName(Operation *op);
   LogicalResult emitLinear(const FusedLinear &chain);
   LogicalResult emitRunFunction();
   void emitDescriptorAndApi();
@@ -273,7 +279,7 @@ private:
   ModuleOp out;
   OpBuilder b;
   Type ptrTy, i64Ty, i32Ty, f64Ty;
-  LLVM::LLVMStructType tensorTy, ioTy, modelTy;
+  LLVM::LLVMStructType tensorTy, ioTy, modelTy, opTy;
   LinearFusion fusion;
   MemoryPlan plan;
   unsigned globalCounter = 0;
@@ -282,6 +288,8 @@ private:
   llvm::StringMap<LLVM::GlobalOp> i64Globals;
   /// Storage of the blobs' one-element shapes (stable addresses).
   std::deque<int64_t> blobShapes;
+  /// The kernel calls of the run function: (name, kernel).
+  std::vector<std::pair<std::string, std::string>> opNames;
   // Within the run function.
   Value ctxArg, arenaArg, inputsArg, outputsArg;
   LLVM::LLVMFuncOp runFn;
@@ -400,7 +408,8 @@ Value Lowering::makeDescriptors(ArrayRef<Desc> descs) {
   return array;
 }
 
-void Lowering::callKernel(StringRef kernel, ArrayRef<Desc> ins, Desc out,
+void Lowering::callKernel(StringRef kernel, StringRef name,
+                          ArrayRef<Desc> ins, Desc out,
                           ArrayRef<int64_t> attrs) {
   Value inDesc = makeDescriptors(ins);
   Value outDesc = makeDescriptors({out});
@@ -422,6 +431,20 @@ void Lowering::callKernel(StringRef kernel, ArrayRef<Desc> ins, Desc out,
   b.setInsertionPointToEnd(current);
   LLVM::CondBrOp::create(b, loc(), failed, fail, next);
   b.setInsertionPointToEnd(next);
+  LLVM::CallOp::create(b, loc(),
+                       getRuntimeDecl("qcc_rt_op_done",
+                                      LLVM::LLVMVoidType::get(b.getContext()),
+                                      {ptrTy, i64Ty}),
+                       ValueRange{ctxArg, constI64(opNames.size())});
+  opNames.emplace_back(name.empty() ? kernel.str() : name.str(), kernel.str());
+}
+
+std::string Lowering::getOpName(Operation *op) {
+  // Ops the passes made at the function's location (the boundary quantize
+  // and dequantize) belong to no node: they go by their kernel's name.
+  if (op->getLoc() == fn.getLoc())
+    return "";
+  return getNodeName(op->getLoc());
 }
 
 LogicalResult Lowering::emitLinear(const FusedLinear &chain) {
@@ -443,7 +466,8 @@ LogicalResult Lowering::emitLinear(const FusedLinear &chain) {
   FailureOr<Value> out = getData(chain.result);
   if (failed(out))
     return failure();
-  callKernel("linear", ins, describe(chain.result, *out), chain.attrs);
+  callKernel("linear", getOpName(chain.root), ins,
+             describe(chain.result, *out), chain.attrs);
   return success();
 }
 
@@ -482,7 +506,8 @@ LogicalResult Lowering::emitRunFunction() {
     FailureOr<Value> outData = getData(op.getResult(0));
     if (failed(outData))
       return failure();
-    callKernel(kernel, ins, describe(op.getResult(0), *outData), attrs);
+    callKernel(kernel, getOpName(&op), ins,
+               describe(op.getResult(0), *outData), attrs);
   }
   auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -493,7 +518,8 @@ LogicalResult Lowering::emitRunFunction() {
         LLVM::GEPOp::create(b, loc(), ptrTy, ptrTy, outputsArg,
                             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
     Value outPtr = LLVM::LoadOp::create(b, loc(), ptrTy, slot);
-    callKernel("copy", {describe(v, *data)}, describe(v, outPtr), {});
+    callKernel("copy", "output copy", {describe(v, *data)},
+               describe(v, outPtr), {});
   }
   LLVM::ReturnOp::create(
       b, loc(),
@@ -561,6 +587,36 @@ void Lowering::emitDescriptorAndApi() {
   LLVM::GlobalOp inputs = ioTable(false);
   LLVM::GlobalOp outputs = ioTable(true);
 
+  // The op table for profiles: {name, kernel} per kernel call.
+  auto opsArrayTy =
+      LLVM::LLVMArrayType::get(opTy, std::max<size_t>(opNames.size(), 1));
+  SmallVector<std::pair<LLVM::GlobalOp, LLVM::GlobalOp>> opStrings;
+  llvm::StringMap<LLVM::GlobalOp> strings;
+  auto getString = [&](StringRef text) {
+    LLVM::GlobalOp &global = strings[text];
+    if (!global)
+      global = addBytesGlobal("qcc_opname", (text + Twine('\0')).str(), 1);
+    return global;
+  };
+  for (const auto &[name, kernel] : opNames)
+    opStrings.emplace_back(getString(name), getString(kernel));
+  auto ops =
+      LLVM::GlobalOp::create(b, loc(), opsArrayTy, true, LLVM::Linkage::Internal,
+                             options.prefix + "__ops", Attribute(), 8);
+  {
+    Block *init = b.createBlock(&ops.getInitializerRegion());
+    b.setInsertionPointToStart(init);
+    Value table = LLVM::ZeroOp::create(b, loc(), opsArrayTy);
+    for (auto [i, strs] : llvm::enumerate(opStrings)) {
+      Value op = LLVM::UndefOp::create(b, loc(), opTy);
+      op = insertValue(op, addressOf(strs.first), 0);
+      op = insertValue(op, addressOf(strs.second), 1);
+      table = insertValue(table, op, i);
+    }
+    LLVM::ReturnOp::create(b, loc(), table);
+    b.setInsertionPointToEnd(out.getBody());
+  }
+
   auto model =
       LLVM::GlobalOp::create(b, loc(), modelTy, true, LLVM::Linkage::Internal,
                              options.prefix + "__model", Attribute(), 8);
@@ -568,7 +624,7 @@ void Lowering::emitDescriptorAndApi() {
     Block *init = b.createBlock(&model.getInitializerRegion());
     b.setInsertionPointToStart(init);
     Value m = LLVM::UndefOp::create(b, loc(), modelTy);
-    m = insertValue(m, constI64(1), 0);
+    m = insertValue(m, constI64(QCC_RT_ABI_VERSION), 0);
     m = insertValue(m, constI64(fn.getNumArguments()), 1);
     m = insertValue(m, constI64(fn.getNumResults()), 2);
     m = insertValue(m, addressOf(inputs), 3);
@@ -576,6 +632,8 @@ void Lowering::emitDescriptorAndApi() {
     m = insertValue(m, constI64(plan.getArenaBytes()), 5);
     m = LLVM::InsertValueOp::create(
         b, loc(), m, LLVM::AddressOfOp::create(b, loc(), runFn), 6);
+    m = insertValue(m, constI64(opNames.size()), 7);
+    m = insertValue(m, addressOf(ops), 8);
     LLVM::ReturnOp::create(b, loc(), m);
     b.setInsertionPointToEnd(out.getBody());
   }
@@ -623,10 +681,15 @@ void Lowering::emitDescriptorAndApi() {
   exported("last_error", ptrTy, {ptrTy}, "qcc_rt_last_error", false);
   exported("set_num_threads", i32Ty, {ptrTy, i32Ty}, "qcc_rt_set_num_threads",
            false);
+  exported("enable_profiling", i32Ty, {ptrTy, i32Ty},
+           "qcc_rt_enable_profiling", false);
+  exported("op_profile", i32Ty, {ptrTy, i32Ty, ptrTy}, "qcc_rt_op_profile",
+           false);
   // NAME_num_inputs / NAME_num_outputs.
   for (auto [suffix, count] :
        {std::pair<StringRef, unsigned>("num_inputs", fn.getNumArguments()),
-        std::pair<StringRef, unsigned>("num_outputs", fn.getNumResults())}) {
+        std::pair<StringRef, unsigned>("num_outputs", fn.getNumResults()),
+        std::pair<StringRef, unsigned>("num_ops", opNames.size())}) {
     auto f =
         LLVM::LLVMFuncOp::create(b, loc(), options.prefix + "_" + suffix.str(),
                                  LLVM::LLVMFunctionType::get(i32Ty, {}));

@@ -76,3 +76,15 @@ LogicalResult QccDialect::verifyOperationAttribute(Operation *op,
   }
   return success();
 }
+
+std::string mlir::qcc::getNodeName(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}

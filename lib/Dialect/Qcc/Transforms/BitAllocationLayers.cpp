@@ -52,18 +52,6 @@ void mlir::qcc::setLayerConfig(Operation *op, const LayerConfig &config) {
   mark(QccDialect::kActivationBitsAttrName, config.activationBits);
 }
 
-std::string mlir::qcc::getLayerName(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
 /// The float values of a constant weight: an f32 constant, or a dequantize
 /// of an integer constant.
 static std::optional<SmallVector<double>> getFloatValues(Value v) {
@@ -141,7 +129,7 @@ SmallVector<QuantLayer> mlir::qcc::collectQuantLayers(func::FuncOp fn) {
     }
     if (!isConstantWeight(layer.weight))
       return;
-    layer.name = getLayerName(op);
+    layer.name = getNodeName(op->getLoc());
     if (layer.name.empty())
       layer.name = op->getName().stripDialect().str() + "_" +
                    std::to_string(layers.size());

@@ -48,6 +48,28 @@ int main(void) {
   report("bad threads", ctx, mlp_set_num_threads(ctx, -3));
   report("two threads", ctx, mlp_set_num_threads(ctx, 2));
   report("good run again", ctx, mlp_run(ctx, &good_in, 1, &good_out, 1));
+
+  /* Per-op profiles: names and kernels always, counts while enabled. */
+  int32_t num_ops = mlp_num_ops();
+  printf("ops %d\n", num_ops);
+  report("profile on", ctx, mlp_enable_profiling(ctx, 1));
+  for (int i = 0; i < 2; ++i)
+    mlp_run(ctx, &good_in, 1, &good_out, 1);
+  int64_t total_ns = 0;
+  for (int32_t i = 0; i < num_ops; ++i) {
+    qcc_op_profile p;
+    if (mlp_op_profile(ctx, i, &p) != QCC_OK)
+      return 1;
+    printf("op %d: %s (%s) calls %lld\n", i, p.name, p.kernel,
+           (long long)p.calls);
+    total_ns += p.total_ns;
+  }
+  printf("profiled time positive: %d\n", total_ns > 0);
+  qcc_op_profile p;
+  report("op out of range", ctx, mlp_op_profile(ctx, num_ops, &p));
+  report("profile off", ctx, mlp_enable_profiling(ctx, 0));
+  mlp_op_profile(ctx, 0, &p);
+  printf("calls after off: %lld\n", (long long)p.calls);
   mlp_destroy(ctx);
   return 0;
 }

@@ -57,10 +57,6 @@ std::optional<LayerConfig> parseLayerConfig(StringRef text);
 /// each absent when 8.
 void setLayerConfig(Operation *op, const LayerConfig &config);
 
-/// The ONNX node name an op was imported from (its location's first
-/// NameLoc), or "".
-std::string getLayerName(Operation *op);
-
 /// A conv or matmul by constant weights.
 struct QuantLayer {
   Operation *op = nullptr;
