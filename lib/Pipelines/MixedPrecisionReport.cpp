@@ -66,13 +66,14 @@ std::string escapeHtml(StringRef text) {
   return out;
 }
 
-llvm::json::Value toJson(const BitAllocationResult &r,
-                         ArrayRef<std::pair<double, double>> frontier) {
+llvm::json::Value toJson(const BitAllocationReport &report) {
+  const BitAllocationResult &r = report.result;
+  const std::optional<MeasuredLatency> &measured = report.measured;
   llvm::json::Array configs;
   for (const LayerConfig &c : r.configs)
     configs.push_back(c.getName());
   llvm::json::Array layers;
-  for (const auto &l : r.layers) {
+  for (auto [index, l] : llvm::enumerate(r.layers)) {
     llvm::json::Object perConfig;
     for (auto [i, c] : llvm::enumerate(r.configs)) {
       llvm::json::Object entry{{"sensitivity", l.sensitivity[i]},
@@ -82,13 +83,17 @@ llvm::json::Value toJson(const BitAllocationResult &r,
         entry["latency_ms"] = l.latencyMs[i];
       perConfig[c.getName()] = std::move(entry);
     }
-    layers.push_back(
-        llvm::json::Object{{"name", l.name},
-                           {"params", l.params},
-                           {"macs", l.macs},
-                           {"chosen", r.configs[l.chosen].getName()},
-                           {"fixed", l.fixed},
-                           {"configs", std::move(perConfig)}});
+    llvm::json::Object layer{{"name", l.name},
+                             {"params", l.params},
+                             {"macs", l.macs},
+                             {"chosen", r.configs[l.chosen].getName()},
+                             {"fixed", l.fixed},
+                             {"configs", std::move(perConfig)}};
+    if (measured) {
+      const std::optional<double> &ms = measured->layerMs[index];
+      layer["measured_ms"] = ms ? llvm::json::Value(*ms) : nullptr;
+    }
+    layers.push_back(std::move(layer));
   }
   llvm::json::Array ties;
   for (const auto &group : r.ties) {
@@ -101,7 +106,7 @@ llvm::json::Value toJson(const BitAllocationResult &r,
     return b ? llvm::json::Value(*b) : llvm::json::Value(nullptr);
   };
   llvm::json::Array points;
-  for (auto [size, objective] : frontier)
+  for (auto [size, objective] : report.frontier)
     points.push_back(
         llvm::json::Object{{"size_bytes", size}, {"sensitivity", objective}});
   llvm::json::Object totals{
@@ -111,8 +116,15 @@ llvm::json::Value toJson(const BitAllocationResult &r,
     totals["latency_ms"] = r.latency;
     int8["latency_ms"] = r.int8Latency;
   }
+  llvm::json::Value measuredJson = nullptr;
+  if (measured)
+    measuredJson = llvm::json::Object{{"layers_ms", measured->layersMs},
+                                      {"run_ms", measured->runMs},
+                                      {"runs", measured->runs},
+                                      {"threads", measured->threads}};
   return llvm::json::Object{
       {"solver", stringifyBitAllocationSolverKind(r.solver)},
+      {"measured", std::move(measuredJson)},
       {"configs", std::move(configs)},
       {"budgets", llvm::json::Object{{"size_bytes", budget(r.sizeBudget)},
                                      {"bops", budget(r.bopsBudget)},
@@ -172,8 +184,9 @@ void writeFrontierSvg(llvm::raw_ostream &os, const BitAllocationResult &r,
      << "</title></circle>\n</svg>\n";
 }
 
-void writeHtml(llvm::raw_ostream &os, const BitAllocationResult &r,
-               ArrayRef<std::pair<double, double>> frontier) {
+void writeHtml(llvm::raw_ostream &os, const BitAllocationReport &report) {
+  const BitAllocationResult &r = report.result;
+  const std::optional<MeasuredLatency> &measured = report.measured;
   os << "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         "<title>qcc mixed precision</title><style>"
         "body{font-family:sans-serif;margin:2em}"
@@ -190,19 +203,32 @@ void writeHtml(llvm::raw_ostream &os, const BitAllocationResult &r,
     os << "; predicted latency of the layers " << formatNumber(r.latency)
        << " ms (" << formatPercent(r.latency, r.int8Latency)
        << " of W8A8): the sum of their kernels' times measured by qcc-tune";
-  os << ".</p>\n<h2>Sensitivity vs size: Pareto frontier</h2>\n";
-  writeFrontierSvg(os, r, frontier);
+  os << ".</p>\n";
+  if (measured)
+    os << "<p>Measured in the library (median of " << measured->runs
+       << " runs on " << measured->threads << " thread"
+       << (measured->threads == 1 ? "" : "s") << ", per-op profiles): layers "
+       << formatNumber(measured->layersMs) << " ms, whole run "
+       << formatNumber(measured->runMs) << " ms.</p>\n";
+  os << "<h2>Sensitivity vs size: Pareto frontier</h2>\n";
+  writeFrontierSvg(os, r, report.frontier);
   os << "<h2>Layers</h2>\n<table><tr><th>layer</th><th>params</th>"
-        "<th>MACs</th><th>chosen</th>";
+        "<th>MACs</th><th>chosen</th>"
+     << (measured ? "<th>measured ms</th>" : "");
   for (const LayerConfig &c : r.configs)
     os << "<th>" << c.getName() << " sensitivity</th><th>" << c.getName()
        << " bytes</th><th>" << c.getName() << " BOPs</th>"
        << (r.haveLatency ? "<th>" + c.getName() + " kernel ms</th>" : "");
   os << "</tr>\n";
-  for (const auto &l : r.layers) {
+  for (auto [index, l] : llvm::enumerate(r.layers)) {
     os << "<tr><td>" << escapeHtml(l.name) << "</td><td>" << l.params
        << "</td><td>" << l.macs << "</td><td>" << r.configs[l.chosen].getName()
        << (l.fixed ? " (fixed)" : "") << "</td>";
+    if (measured)
+      os << "<td>"
+         << (measured->layerMs[index] ? formatNumber(*measured->layerMs[index])
+                                      : std::string("-"))
+         << "</td>";
     for (size_t i = 0; i < r.configs.size(); ++i) {
       const char *cls = i == l.chosen ? " class='chosen'" : "";
       os << "<td" << cls << ">" << formatNumber(l.sensitivity[i]) << "</td><td"
@@ -225,7 +251,7 @@ void writeHtml(llvm::raw_ostream &os, const BitAllocationResult &r,
     os << "</ul>\n";
   }
   os << "<h2>Data</h2>\n<pre>"
-     << escapeHtml(llvm::formatv("{0:2}", toJson(r, frontier)).str())
+     << escapeHtml(llvm::formatv("{0:2}", toJson(report)).str())
      << "</pre>\n</body></html>\n";
 }
 
@@ -261,10 +287,23 @@ void mlir::qcc::printBitAllocationSummary(const BitAllocationResult &r,
   os << "\n";
 }
 
+void mlir::qcc::printMeasuredLatency(const BitAllocationResult &r,
+                                     const MeasuredLatency &measured,
+                                     llvm::raw_ostream &os) {
+  os << "measured in the library (median of " << measured.runs << " runs on "
+     << measured.threads << " thread" << (measured.threads == 1 ? "" : "s")
+     << "): layers " << formatNumber(measured.layersMs) << " ms";
+  if (r.haveLatency)
+    os << " (predicted " << formatNumber(r.latency) << " ms)";
+  os << ", whole run " << formatNumber(measured.runMs) << " ms\n";
+  for (auto [layer, ms] : llvm::zip(r.layers, measured.layerMs))
+    if (!ms)
+      os << "  note: no kernel call of the library is named after layer '"
+         << layer.name << "'\n";
+}
+
 LogicalResult mlir::qcc::writeBitAllocationReport(
-    const BitAllocationResult &result,
-    ArrayRef<std::pair<double, double>> frontier, StringRef path,
-    Location loc) {
+    const BitAllocationReport &report, StringRef path, Location loc) {
   bool html = path.ends_with(".html");
   if (!html && !path.ends_with(".json"))
     return emitError(loc) << "--report: '" << path
@@ -274,8 +313,8 @@ LogicalResult mlir::qcc::writeBitAllocationReport(
   if (ec)
     return emitError(loc) << "cannot write '" << path << "': " << ec.message();
   if (html)
-    writeHtml(os, result, frontier);
+    writeHtml(os, report);
   else
-    os << llvm::formatv("{0:2}", toJson(result, frontier)) << "\n";
+    os << llvm::formatv("{0:2}", toJson(report)) << "\n";
   return success();
 }

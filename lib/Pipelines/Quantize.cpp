@@ -83,9 +83,11 @@ sweepSizeFrontier(func::FuncOp fn, const AllocateBitsOptions &options,
 }
 
 /// Sets every layer's qcc.latency from the table: required by a latency
-/// budget, optional (skipped with a note) otherwise.
+/// budget, optional (skipped with a note) otherwise. `tableThreads` gets
+/// the thread count the table was measured with.
 static LogicalResult attachLatencies(func::FuncOp fn,
-                                     const QuantizeOptions &options) {
+                                     const QuantizeOptions &options,
+                                     unsigned &tableThreads) {
   bool required = !options.allocation.latencyBudget.empty();
   std::string path = options.latencyTable.empty() ? getDefaultLatencyTablePath()
                                                   : options.latencyTable;
@@ -107,6 +109,7 @@ static LogicalResult attachLatencies(func::FuncOp fn,
       *options.progress << "qcc: note: no latencies: " << message << "\n";
     return success();
   }
+  tableThreads = table->host.threads;
   LatencyHost here = getCurrentHost(table->host.threads);
   if (!(here == table->host) && options.progress)
     *options.progress << "qcc: note: the latency table " << path
@@ -145,7 +148,8 @@ static LogicalResult runMixedPrecision(ModuleOp module, func::FuncOp fn,
     if (failed(measureSensitivity(module, samples, sensitivity)))
       return failure();
   }
-  if (failed(attachLatencies(fn, options)))
+  unsigned tableThreads = 0;
+  if (failed(attachLatencies(fn, options, tableThreads)))
     return failure();
   FailureOr<BitAllocationResult> result = allocateBits(fn, options.allocation);
   if (failed(result))
@@ -153,10 +157,19 @@ static LogicalResult runMixedPrecision(ModuleOp module, func::FuncOp fn,
   if (options.progress)
     printBitAllocationSummary(*result, *options.progress);
   if (!options.report.empty()) {
-    std::vector<std::pair<double, double>> frontier =
+    BitAllocationReport report;
+    report.frontier =
         sweepSizeFrontier(fn, options.allocation, result->int8Size);
-    if (failed(writeBitAllocationReport(*result, frontier, options.report,
-                                        fn.getLoc())))
+    report.result = std::move(*result);
+    if (DeferredReport *deferred = options.deferredReport) {
+      deferred->latencyThreads = report.result.haveLatency ? tableThreads : 0;
+      if (!samples.empty())
+        deferred->sample = samples.front();
+      deferred->report = std::move(report);
+      deferred->path = options.report;
+      return success();
+    }
+    if (failed(writeBitAllocationReport(report, options.report, fn.getLoc())))
       return failure();
   }
   return success();

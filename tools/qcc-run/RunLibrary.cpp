@@ -14,7 +14,7 @@
 #include "RunLibrary.h"
 
 #include "qcc-c/qcc.h"
-#include "qcc/Support/LibraryName.h"
+#include "qcc/Support/ModelLibrary.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <dlfcn.h>
 
 using namespace mlir;
 using namespace mlir::qcc;
@@ -36,20 +35,6 @@ int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "qcc-run") << message << "\n";
   return 1;
 }
-
-/// The model library's entry points.
-struct ModelApi {
-  qcc_status (*create)(qcc_context **);
-  void (*destroy)(qcc_context *);
-  qcc_status (*run)(qcc_context *, const qcc_tensor *, int32_t,
-                    const qcc_tensor *, int32_t);
-  int32_t (*numInputs)();
-  int32_t (*numOutputs)();
-  qcc_status (*inputInfo)(int32_t, qcc_tensor_info *);
-  qcc_status (*outputInfo)(int32_t, qcc_tensor_info *);
-  const char *(*lastError)(const qcc_context *);
-  qcc_status (*setNumThreads)(qcc_context *, int32_t);
-};
 
 } // namespace
 
@@ -64,35 +49,48 @@ std::string mlir::qcc::getOutputFileName(llvm::StringRef name) {
   return file;
 }
 
+/// The per-op table (program order) and the time per kernel (largest
+/// first), as shares of the ops' total.
+static void printProfile(const LibraryProfile &profile, llvm::StringRef name,
+                         llvm::raw_ostream &os) {
+  int64_t total = 0;
+  llvm::StringMap<int64_t> perKernel;
+  for (const LibraryProfile::Op &op : profile.ops) {
+    total += op.medianNs;
+    perKernel[op.kernel] += op.medianNs;
+  }
+  auto share = [&](int64_t ns) { return total ? 100.0 * ns / total : 0.0; };
+  os << llvm::formatv("profile: {0} runs of {1} on {2} thread{3}: median run "
+                      "{4:f4} ms, ops {5:f4} ms\n",
+                      profile.runs, name, profile.threads,
+                      profile.threads == 1 ? "" : "s",
+                      profile.medianRunNs / 1e6, total / 1e6);
+  os << llvm::formatv("  {0,4}  {1,-40} {2,-14} {3,10} {4,7}\n", "#", "op",
+                      "kernel", "median ms", "share");
+  for (auto [i, op] : llvm::enumerate(profile.ops))
+    os << llvm::formatv("  {0,4}  {1,-40} {2,-14} {3,10:f4} {4,6:f1}%\n", i,
+                        op.name, op.kernel, op.medianNs / 1e6,
+                        share(op.medianNs));
+  std::vector<std::pair<int64_t, std::string>> kernels;
+  for (auto &entry : perKernel)
+    kernels.emplace_back(entry.getValue(), entry.getKey().str());
+  std::sort(kernels.rbegin(), kernels.rend());
+  os << "  by kernel:\n";
+  for (auto &[ns, kernel] : kernels)
+    os << llvm::formatv("        {0,-55} {1,10:f4} {2,6:f1}%\n", kernel,
+                        ns / 1e6, share(ns));
+}
+
 int mlir::qcc::runLibrary(llvm::StringRef path,
                           llvm::StringMap<NpyArray> &given,
                           llvm::StringRef outputDir, unsigned threads,
-                          unsigned bench) {
-  void *handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return fail("cannot load '" + path + "': " + dlerror());
-  std::string prefix = getLibraryPrefix(path);
-  ModelApi api;
-  bool missing = false;
-  auto bind = [&](auto &fn, const char *suffix) {
-    std::string name = prefix + "_" + suffix;
-    void *symbol = dlsym(handle, name.c_str());
-    if (!symbol)
-      missing = true;
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(symbol);
-  };
-  bind(api.create, "create");
-  bind(api.destroy, "destroy");
-  bind(api.run, "run");
-  bind(api.numInputs, "num_inputs");
-  bind(api.numOutputs, "num_outputs");
-  bind(api.inputInfo, "input_info");
-  bind(api.outputInfo, "output_info");
-  bind(api.lastError, "last_error");
-  bind(api.setNumThreads, "set_num_threads");
-  if (missing)
-    return fail("'" + path + "' is not a qcc model library with prefix '" +
-                prefix + "' (no " + prefix + "_create ...)");
+                          unsigned bench, bool profile) {
+  llvm::Expected<std::unique_ptr<ModelLibrary>> loaded =
+      ModelLibrary::load(path);
+  if (!loaded)
+    return fail(llvm::toString(loaded.takeError()));
+  const ModelLibrary &api = **loaded;
+  llvm::StringRef prefix = api.getPrefix();
 
   // Inputs, by name.
   std::vector<Tensor> inputTensors;
@@ -146,6 +144,18 @@ int mlir::qcc::runLibrary(llvm::StringRef path,
         t.getRawData(), static_cast<qcc_dtype>(t.getElementType()),
         static_cast<int32_t>(t.getShape().size()), t.getShape().data()});
 
+  if (profile) {
+    ProfileOptions options;
+    options.threads = threads;
+    if (bench)
+      options.minRuns = options.maxRuns = bench;
+    llvm::Expected<LibraryProfile> result =
+        profileLibrary(api, inputs, outputs, options);
+    if (!result)
+      return fail(llvm::toString(result.takeError()));
+    printProfile(*result, llvm::sys::path::filename(path), llvm::outs());
+  }
+
   qcc_context *ctx = nullptr;
   if (api.create(&ctx) != QCC_OK)
     return fail("cannot create a context of '" + path + "'");
@@ -163,7 +173,7 @@ int mlir::qcc::runLibrary(llvm::StringRef path,
       api.setNumThreads(ctx, static_cast<int32_t>(threads)) != QCC_OK) {
     rc = fail(llvm::Twine("cannot set ") + llvm::Twine(threads) +
               " threads: " + api.lastError(ctx));
-  } else if (bench) {
+  } else if (bench && !profile) {
     if (!runOnce())
       rc = 1;
     std::vector<double> times;

@@ -19,9 +19,12 @@ namespace mlir::qcc {
 std::string getOutputFileName(llvm::StringRef name);
 
 /// Runs the generated library at `path` on `given` inputs (by name) and
-/// writes one .npy per output into `outputDir`. Returns the exit code.
+/// writes one .npy per output into `outputDir`; with `profile`, first
+/// prints every op's median time (over `bench` runs when non-zero).
+/// Returns the exit code.
 int runLibrary(llvm::StringRef path, llvm::StringMap<NpyArray> &given,
-               llvm::StringRef outputDir, unsigned threads, unsigned bench);
+               llvm::StringRef outputDir, unsigned threads, unsigned bench,
+               bool profile);
 
 } // namespace mlir::qcc
 

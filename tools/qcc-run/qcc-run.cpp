@@ -87,6 +87,11 @@ cl::opt<unsigned> bench("bench",
                         cl::desc("After one warm-up run, time N runs and "
                                  "print the median and minimum"),
                         cl::value_desc("N"), cl::init(0), cl::cat(runCategory));
+cl::opt<bool> profile("profile",
+                      cl::desc("For a generated library: print every op's "
+                               "median time over several runs (--bench N "
+                               "runs, or at least 10 and 0.5 s)"),
+                      cl::init(false), cl::cat(runCategory));
 // libLLVM.so registers a hidden global `-threads` option of its own, so the
 // documented `--threads` is renamed before parsing (qcc/Support/ThreadsFlag.h).
 cl::opt<unsigned> threads("qcc-threads",
@@ -128,6 +133,11 @@ LogicalResult rejectPendingOptions() {
     fail("--interp, --calibration, --io, --shape, --layer-bits and "
          "--emit-integer-ir apply to models, not to a generated library ('" +
          modelFile + "')");
+    ok = false;
+  }
+  if (profile && llvm::sys::path::extension(modelFile) != ".so") {
+    fail("--profile applies to a generated library (libNAME.so), not to '" +
+         modelFile + "'");
     ok = false;
   }
   if (bench.getNumOccurrences() && bench == 0) {
@@ -351,7 +361,8 @@ int main(int argc, char **argv) {
     llvm::StringMap<qcc::NpyArray> arrays;
     for (auto &entry : given)
       arrays[entry.getKey()] = std::move(entry.getValue().array);
-    return qcc::runLibrary(modelFile, arrays, outputDir, threads, bench);
+    return qcc::runLibrary(modelFile, arrays, outputDir, threads, bench,
+                           profile);
   }
 
   DialectRegistry registry;

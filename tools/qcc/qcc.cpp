@@ -15,7 +15,9 @@
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
 #include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
+#include "qcc/Pipelines/MeasureLibrary.h"
 #include "qcc/Pipelines/Pipelines.h"
+#include "qcc/Pipelines/Quantize.h"
 #include "qcc/Pipelines/QuantizeFlags.h"
 #include "qcc/Support/LibraryName.h"
 #include "qcc/Support/ShapeSpec.h"
@@ -245,6 +247,41 @@ bool emitCode(ModuleOp module) {
   return true;
 }
 
+/// Times the library just written (per-op profiles) for the mixed-precision
+/// report, prints the measured totals and writes the report. A library for
+/// another CPU, or one that cannot be timed, leaves the measured latency
+/// out with a warning.
+bool writeMeasuredReport(qcc::DeferredReport &deferred, Location loc) {
+  qcc::CPUTargetOptions target;
+  target.cpu = mcpu;
+  if (!qcc::canRunOnHost(target)) {
+    llvm::WithColor::warning(llvm::errs(), "qcc")
+        << "-mcpu=" << mcpu
+        << " code does not run on this machine: the report has no measured "
+           "latency\n";
+  } else {
+    const qcc::CalibrationSample *sample =
+        deferred.sample ? &*deferred.sample : nullptr;
+    llvm::errs() << "qcc: timing " << outputFile
+                 << " for the report (per-op profiles)\n";
+    llvm::Expected<qcc::MeasuredLatency> measured =
+        qcc::measureLibraryLatency(outputFile, deferred.report.result, sample,
+                                   deferred.latencyThreads);
+    if (!measured) {
+      llvm::WithColor::warning(llvm::errs(), "qcc")
+          << "cannot time " << outputFile << ": "
+          << llvm::toString(measured.takeError())
+          << "; the report has no measured latency\n";
+    } else {
+      qcc::printMeasuredLatency(deferred.report.result, *measured,
+                                llvm::errs());
+      deferred.report.measured = std::move(*measured);
+    }
+  }
+  return succeeded(qcc::writeBitAllocationReport(
+      deferred.report, deferred.path, loc));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -285,15 +322,25 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
+  // A mixed-precision report waits for the library, to add its measured
+  // latency.
+  std::optional<qcc::DeferredReport> report;
   if (precision != Precision::Fp32) {
     qcc::QuantizeOptions quantize =
         quantizeFlags.getOptions(precision == Precision::Mixed);
     quantize.progress = &llvm::errs();
     quantize.calibrationOptions.progress = &llvm::errs();
+    if (quantize.mixed && !quantize.report.empty() &&
+        emitKind == EmitKind::Lib)
+      quantize.deferredReport = &report.emplace();
     if (failed(qcc::quantizeModule(*module, quantize)))
       return 1;
     if (quantize.io == "int")
       printIntegerInterface(*module);
+    if (quantize.mixed && !quantize.report.empty() &&
+        emitKind != EmitKind::Lib)
+      llvm::errs() << "qcc: note: the report has no measured latency (it "
+                      "times the library; --emit=lib)\n";
   }
 
   if (emitKind == EmitKind::Mlir) {
@@ -306,5 +353,9 @@ int main(int argc, char **argv) {
     output->keep();
     return 0;
   }
-  return emitCode(*module) ? 0 : 1;
+  if (!emitCode(*module))
+    return 1;
+  if (report)
+    return writeMeasuredReport(*report, module->getLoc()) ? 0 : 1;
+  return 0;
 }

@@ -60,13 +60,37 @@ LogicalResult measureSensitivity(ModuleOp module,
 void printBitAllocationSummary(const BitAllocationResult &result,
                                llvm::raw_ostream &os);
 
-/// Writes the allocation as JSON (`path` ends in .json) or as a
-/// self-contained HTML page (.html). `frontier` holds (size, objective)
-/// points of the sensitivity-vs-size Pareto frontier (may be empty).
-LogicalResult
-writeBitAllocationReport(const BitAllocationResult &result,
-                         ArrayRef<std::pair<double, double>> frontier,
-                         StringRef path, Location loc);
+/// The finished library's latency, from per-op profiles of it (qcc
+/// --report; MeasureLibrary.h).
+struct MeasuredLatency {
+  /// Per layer of the allocation: the median time of the kernel calls
+  /// named after it; nullopt when none is (a layer the backend fused away).
+  std::vector<std::optional<double>> layerMs;
+  /// The sum of layerMs, and the median of whole runs.
+  double layersMs = 0, runMs = 0;
+  unsigned runs = 0;
+  int32_t threads = 0;
+};
+
+/// What `--report` shows.
+struct BitAllocationReport {
+  BitAllocationResult result;
+  /// (size, objective) points of the sensitivity-vs-size Pareto frontier
+  /// (may be empty).
+  std::vector<std::pair<double, double>> frontier;
+  /// Absent unless a library was built and timed.
+  std::optional<MeasuredLatency> measured;
+};
+
+/// Prints the measured totals of the library next to the predicted ones.
+void printMeasuredLatency(const BitAllocationResult &result,
+                          const MeasuredLatency &measured,
+                          llvm::raw_ostream &os);
+
+/// Writes the report as JSON (`path` ends in .json) or as a self-contained
+/// HTML page (.html).
+LogicalResult writeBitAllocationReport(const BitAllocationReport &report,
+                                       StringRef path, Location loc);
 
 } // namespace mlir::qcc
 

@@ -57,6 +57,22 @@ struct QuantizeOptions {
   /// layer, for the latencies of the summary and the report.
   std::string latencyTable;
   llvm::raw_ostream *progress = nullptr;
+  /// When set, --precision=mixed leaves writing `report` to the caller: it
+  /// stores the report here, with one calibration sample and the latency
+  /// table's thread count, so that the caller can time the library it
+  /// builds and add the measured latency (qcc).
+  struct DeferredReport *deferredReport = nullptr;
+};
+
+/// The report of --precision=mixed and what timing the library needs.
+struct DeferredReport {
+  BitAllocationReport report;
+  /// Where it goes (QuantizeOptions::report).
+  std::string path;
+  /// The first calibration sample (the model's float inputs), if any.
+  std::optional<CalibrationSample> sample;
+  /// Threads of the latency table behind the predicted latencies (0: none).
+  unsigned latencyThreads = 0;
 };
 
 /// Parses one `--layer-bits` value, NAME=WxAy with x and y 8 or 4.

@@ -13,6 +13,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -76,6 +77,33 @@ LogicalResult mlir::qcc::emitObjectFile(llvm::Module &module,
   pm.run(module);
   os.flush();
   return success();
+}
+
+bool mlir::qcc::canRunOnHost(const CPUTargetOptions &options) {
+  if (options.cpu == "native")
+    return true;
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> wanted(
+      target->createMCSubtargetInfo(triple, options.cpu, ""));
+  if (!wanted)
+    return false;
+  // The host's instruction-set features, each present or absent (tuning
+  // flags are not listed and do not matter here).
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  for (const llvm::SubtargetFeatureKV &feature :
+       wanted->getAllProcessorFeatures()) {
+    auto it = host.find(feature.Key);
+    if (it != host.end() && !it->second &&
+        wanted->checkFeatures("+" + std::string(feature.Key)))
+      return false;
+  }
+  return true;
 }
 
 std::string mlir::qcc::findRuntimeArchive() {
@@ -215,6 +243,7 @@ std::string mlir::qcc::generateHeader(ModuleOp integerModule,
      << "const char *" << p << "_last_error(const qcc_context *ctx);\n"
      << "qcc_status " << p
      << "_set_num_threads(qcc_context *ctx, int32_t num_threads);\n"
+     << "int32_t " << p << "_get_num_threads(const qcc_context *ctx);\n"
      << "/* Per-op profiles (docs/RuntimeABI.md): enable != 0 starts counting\n"
      << "   from zero, 0 stops. */\n"
      << "qcc_status " << p

@@ -681,6 +681,8 @@ void Lowering::emitDescriptorAndApi() {
   exported("last_error", ptrTy, {ptrTy}, "qcc_rt_last_error", false);
   exported("set_num_threads", i32Ty, {ptrTy, i32Ty}, "qcc_rt_set_num_threads",
            false);
+  exported("get_num_threads", i32Ty, {ptrTy}, "qcc_rt_get_num_threads",
+           false);
   exported("enable_profiling", i32Ty, {ptrTy, i32Ty},
            "qcc_rt_enable_profiling", false);
   exported("op_profile", i32Ty, {ptrTy, i32Ty, ptrTy}, "qcc_rt_op_profile",

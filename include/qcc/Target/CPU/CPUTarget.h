@@ -64,6 +64,10 @@ LogicalResult linkSharedLibrary(StringRef objectPath, StringRef libraryPath,
 std::string generateHeader(ModuleOp integerModule,
                            const CPUTargetOptions &options);
 
+/// True when code for `options.cpu` runs on this machine: every feature of
+/// that CPU is one the host has ("native" always does).
+bool canRunOnHost(const CPUTargetOptions &options);
+
 /// The runtime archive (libqcc_runtime.a) next to the running qcc, or the
 /// QCC_RUNTIME_LIB environment variable; empty when not found.
 std::string findRuntimeArchive();

@@ -47,6 +47,7 @@ int main(void) {
   report("wrong count", ctx, mlp_run(ctx, &good_in, 2, &good_out, 1));
   report("bad threads", ctx, mlp_set_num_threads(ctx, -3));
   report("two threads", ctx, mlp_set_num_threads(ctx, 2));
+  printf("threads now %d\n", mlp_get_num_threads(ctx));
   report("good run again", ctx, mlp_run(ctx, &good_in, 1, &good_out, 1));
 
   /* Per-op profiles: names and kernels always, counts while enabled. */
