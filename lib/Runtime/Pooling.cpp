@@ -7,7 +7,9 @@
 // reduce_sum (wrapping in the element type), reduce_max and N-d max_pool
 // (padded positions never win; a window with no real input gives the
 // type's lowest value), as the interpreter's Normalization.cpp and
-// Pooling.cpp. Integer types only: an f32 operand is QCC_ERROR_RUNTIME.
+// Pooling.cpp. 2-D pooling runs separably over a scratch row (rows, then
+// columns); other ranks, and rows too wide for the scratch, run the
+// generic loop. Integer types only: an f32 operand is QCC_ERROR_RUNTIME.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,6 +127,59 @@ int32_t runReduce(const char *name, qcc_rt_context *ctx,
   return QCC_OK;
 }
 
+/// Bytes of the per-row scratch of the 2-D max pool (on the stack).
+constexpr int64_t kPoolRowBytes = 16384;
+
+/// 2-D max pooling of output rows [t0, t1) (plane * outH + row), separably:
+/// the maximum of the window's input rows into a scratch row padded with the
+/// lowest value on both sides, then of each window's columns in it. Padding
+/// never wins and a window without real input gives the lowest value, so
+/// padding with the lowest value computes exactly the generic loop's result.
+/// `scratch` elements must cover padBegin + width and the last window.
+template <typename T>
+void maxPool2dRows(const T *src, T *dst, int64_t t0, int64_t t1,
+                   const int64_t *inSp, const int64_t *outSp,
+                   const int64_t *kernel, const int64_t *strides,
+                   const int64_t *pads, const int64_t *dilations,
+                   int64_t scratch) {
+  int64_t h = inSp[0], w = inSp[1], outH = outSp[0], outW = outSp[1];
+  T row[kPoolRowBytes / sizeof(T)];
+  T *mid = row + pads[1];
+  for (int64_t p = 0; p < scratch; ++p)
+    row[p] = lowest<T>();
+  for (int64_t t = t0; t < t1; ++t) {
+    int64_t plane = t / outH, oh = t % outH;
+    const T *x = src + plane * h * w;
+    T *y = dst + plane * outH * outW + oh * outW;
+    bool first = true;
+    for (int64_t kh = 0; kh < kernel[0]; ++kh) {
+      int64_t ih = oh * strides[0] - pads[0] + kh * dilations[0];
+      if (ih < 0 || ih >= h)
+        continue;
+      const T *in = x + ih * w;
+      if (first) {
+        for (int64_t p = 0; p < w; ++p)
+          mid[p] = in[p];
+        first = false;
+      } else {
+        for (int64_t p = 0; p < w; ++p)
+          mid[p] = maxOf(mid[p], in[p]);
+      }
+    }
+    if (first)
+      for (int64_t p = 0; p < w; ++p)
+        mid[p] = lowest<T>();
+    int64_t s = strides[1], dil = dilations[1];
+    for (int64_t q = 0; q < outW; ++q) {
+      const T *window = row + q * s;
+      T best = window[0];
+      for (int64_t kw = 1; kw < kernel[1]; ++kw)
+        best = maxOf(best, window[kw * dil]);
+      y[q] = best;
+    }
+  }
+}
+
 } // namespace
 
 extern "C" {
@@ -171,6 +226,23 @@ QCC_RT_DEFINE_KERNEL(max_pool) {
     using T = typename decltype(tag)::type;
     const T *src = static_cast<const T *>(in.data);
     T *dst = static_cast<T *>(output->data);
+    if (n == 2) {
+      // The scratch row: padding, the input row, and as far as the last
+      // window reaches.
+      int64_t scratch = pads[1] + inSp[1];
+      int64_t reach = (outSp[1] - 1) * strides[1] + (kernel[1] - 1) *
+                                                          dilations[1] + 1;
+      scratch = scratch > reach ? scratch : reach;
+      if (scratch * static_cast<int64_t>(sizeof(T)) <= kPoolRowBytes) {
+        parallelFor(ctx, planes * outSp[0],
+                    grainFor(outSp[1] * kernelSize + inSp[1] * kernel[0]),
+                    [&](int64_t t0, int64_t t1) {
+                      maxPool2dRows(src, dst, t0, t1, inSp, outSp, kernel,
+                                    strides, pads, dilations, scratch);
+                    });
+        return;
+      }
+    }
     int64_t work = planes > 0 ? numRows : 1;
     parallelFor(
         ctx, planes * work, grainFor(length * kernelSize),

@@ -1035,6 +1035,12 @@ TEST_F(RuntimeKernelTest, MaxPool) {
       {{1, 2, 10, 11}, {3, 2}, {1, 3}, {2, 0, 2, 1}, {2, 2}},
       {{2, 3, 20}, {4}, {3}, {3, 3}, {1}},
       {{1, 2, 4, 5, 6}, {2, 3, 2}, {1, 2, 2}, {1, 0, 1, 1, 1, 0}, {1, 1, 2}},
+      // Windows entirely in padding (the first row and column).
+      {{1, 2, 4, 4}, {2, 2}, {3, 3}, {2, 2, 2, 2}, {1, 1}},
+      // ResNet's stem pool, split across threads.
+      {{1, 8, 112, 112}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}},
+      // Rows too wide for the separable path's scratch (generic loop).
+      {{1, 1, 2, 20000}, {2, 3}, {1, 2}, {1, 1, 1, 1}, {1, 1}},
   };
   for (ElementType t :
        {ElementType::I8, ElementType::UI8, ElementType::I16, ElementType::I32})
