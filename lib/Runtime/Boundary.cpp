@@ -68,17 +68,35 @@ int32_t parseQuant(const char *name, qcc_rt_context *ctx,
 }
 
 /// Runs body(channel, begin, end) over each [outer][channel] run of `inner`
-/// elements, in parallel.
+/// elements, in parallel (a per-tensor quantization in chunks of elements).
 template <typename F>
 void forEachChannelRun(qcc_rt_context *ctx, const QuantParams &p,
                        int64_t total, F body) {
   if (p.inner == 0)
     return;
+  if (p.channels == 1) {
+    parallelFor(ctx, total, grainFor(1), [&](int64_t begin, int64_t end) {
+      body(0, begin, end);
+    });
+    return;
+  }
   int64_t runs = total / p.inner;
   parallelFor(ctx, runs, grainFor(p.inner), [&](int64_t r0, int64_t r1) {
     for (int64_t run = r0; run < r1; ++run)
       body(run % p.channels, run * p.inner, (run + 1) * p.inner);
   });
+}
+
+/// nearbyintf(x) in the default rounding mode (to nearest, ties to even)
+/// without a libm call, so that the loop vectorises on any x86-64: below
+/// 2^23, adding 2^23 leaves no fraction bits and the FPU rounds to nearest
+/// even (2^23 is even, so the parity is x's); from 2^23 on every float is an
+/// integer. The sign is put back (nearbyintf(-0.3) is -0.0); NaN stays NaN.
+inline float roundHalfEven(float x) {
+  const float twoTo23 = 8388608.0f;
+  float a = __builtin_fabsf(x);
+  float r = a < twoTo23 ? (a + twoTo23) - twoTo23 : a;
+  return __builtin_copysignf(r, x);
 }
 
 } // namespace
@@ -110,14 +128,22 @@ QCC_RT_DEFINE_KERNEL(quantize) {
       Q *dst = static_cast<Q *>(output->data);
       forEachChannelRun(
           ctx, p, total, [&](int64_t channel, int64_t begin, int64_t end) {
+            // Locals, so that the stores cannot alias them and the loop
+            // vectorises.
+            const float *in = src + begin;
+            Q *out = dst + begin;
+            int64_t count = end - begin;
             float scale = p.getScale(channel);
             double zeroPoint = static_cast<double>(p.zeroPoints[channel]);
-            for (int64_t i = begin; i < end; ++i) {
-              float rounded = nearbyintf(src[i] / scale);
-              double value =
-                  isnan(rounded) ? zeroPoint : double(rounded) + zeroPoint;
-              value = value < lo ? lo : value > hi ? hi : value;
-              dst[i] = static_cast<Q>(value);
+            double low = lo, high = hi;
+            for (int64_t i = 0; i < count; ++i) {
+              float rounded = roundHalfEven(in[i] / scale);
+              double value = double(rounded) + zeroPoint;
+              value = value < low ? low : value;
+              value = value > high ? high : value;
+              // NaN (failing both comparisons) becomes the zero point.
+              value = rounded != rounded ? zeroPoint : value;
+              out[i] = static_cast<Q>(value);
             }
           });
     }

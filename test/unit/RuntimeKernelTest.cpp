@@ -664,6 +664,50 @@ TEST_F(RuntimeKernelTest, CopyMovesBytes) {
 // Boundary
 //===----------------------------------------------------------------------===//
 
+TEST_F(RuntimeKernelTest, QuantizeRoundsLikeTheInterpreterOnEveryKindOfFloat) {
+  // Ties at every magnitude up to 2^24, the limits of exact rounding, signed
+  // zeros, denormals, infinities, NaNs, and bit patterns spread over all of
+  // the 2^32 (the interpreter uses nearbyintf).
+  std::vector<float> values;
+  for (int k = 0; k < 2048; ++k) {
+    float v = static_cast<float>(k) + 0.5f;
+    values.insert(values.end(), {v, -v, std::nextafter(v, 0.0f),
+                                 std::nextafter(v, 1e30f)});
+  }
+  for (int e = 20; e <= 25; ++e)
+    for (int d = -3; d <= 3; ++d) {
+      float v = std::ldexp(1.0f, e) + static_cast<float>(d) * 0.5f;
+      values.insert(values.end(), {v, -v});
+    }
+  values.insert(values.end(),
+                {0.0f, -0.0f, 0.3f, -0.3f, 1e-45f, -1e-45f, 1e-40f,
+                 std::numeric_limits<float>::infinity(),
+                 -std::numeric_limits<float>::infinity(),
+                 std::numeric_limits<float>::quiet_NaN(), 2147483520.0f,
+                 -2147483648.0f, 3e9f, -3e9f});
+  for (uint64_t bits = 0; bits < (uint64_t(1) << 32); bits += 65521) {
+    float f;
+    uint32_t b = static_cast<uint32_t>(bits);
+    std::memcpy(&f, &b, 4);
+    values.push_back(f);
+  }
+  Shape s = {static_cast<int64_t>(values.size())};
+  Tensor x = Tensor::allocate(ElementType::F32, s);
+  std::memcpy(x.getRawData(), values.data(), values.size() * 4);
+  std::string f = tensorType(s, ElementType::F32);
+  for (ElementType t : {ElementType::I8, ElementType::I32})
+    for (const char *scale : {"1.0", "0.37", "3.0e-05"}) {
+      std::string q = tensorType(s, t);
+      EXPECT_EQ(check(std::string("%r0 = qcc.quantize %a0 {scales = "
+                                  "array<f32: ") +
+                          scale + ">, zero_points = array<i64: 3>} : " + f +
+                          " to " + q,
+                      {x}, q),
+                QCC_OK)
+          << scale;
+    }
+}
+
 TEST_F(RuntimeKernelTest, QuantizeAndDequantizePerTensorAndPerAxis) {
   Shape s = {2, 3, 45};
   Tensor x = randomTensor(rng, ElementType::F32, s);
