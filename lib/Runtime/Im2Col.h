@@ -16,6 +16,9 @@
 #include "Internal.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace qcc_rt {
 
@@ -28,6 +31,26 @@ struct ConvGeometry {
   int64_t channelsPerGroup() const { return channels / groups; }
   int64_t filtersPerGroup() const { return filters / groups; }
 };
+
+/// out[p] = in[2 * p] for p < count, bytes (stride-2 convolutions). Reads
+/// nothing past in[2 * (count - 1)].
+template <typename T>
+inline void copyEvenBytes(T *out, const T *in, int64_t count) {
+  int64_t p = 0;
+#if defined(__SSE2__)
+  // Bytes at even offsets: the low byte of each 16-bit word, packed.
+  const __m128i low = _mm_set1_epi16(0x00ff);
+  for (; p + 16 < count; p += 16) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + 2 * p));
+    __m128i b =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + 2 * p + 16));
+    __m128i even = _mm_packus_epi16(_mm_and_si128(a, low), _mm_and_si128(b, low));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(out + p), even);
+  }
+#endif
+  for (; p < count; ++p)
+    out[p] = in[2 * p];
+}
 
 /// col[r][j - j0] for rows r in [r0, r1) (= channel of the group, kernel
 /// position) and output positions j in [j0, j1) of one image; zero for
@@ -50,33 +73,47 @@ inline void im2colRows(const ConvGeometry &g, const T *image, int64_t group,
     int64_t s = g.strides[n - 1];
     int64_t start = kpos[n - 1] * g.dilations[n - 1] - g.padsBegin[n - 1];
     int64_t inLast = g.inSp[n - 1];
-    if (n == 2 && j0 == 0 && j1 == g.outSize && g.strides[0] == 1 && s == 1 &&
-        g.outSp[0] == g.inSp[0] && g.outSp[1] == g.inSp[1]) {
-      // Stride 1, same size: the whole plane shifted by (dh, dw), with the
-      // rows and columns that read padding zeroed.
+    if (n == 2 && g.strides[0] == 1 && s == 1 && g.outSp[0] == g.inSp[0] &&
+        g.outSp[1] == g.inSp[1]) {
+      // Stride 1, same size: the plane shifted by (dh, dw) over the tile's
+      // positions [j0, j1), with the rows and columns that read padding
+      // zeroed.
       int64_t h = g.inSp[0], w = g.inSp[1];
       int64_t dh = kpos[0] * g.dilations[0] - g.padsBegin[0], dw = start;
-      T *out = dst + j0;
+      T *out = dst + j0; // out[j - j0] is position j
       if (dh <= -h || dh >= h || dw <= -w || dw >= w) {
         memset(out, 0, static_cast<size_t>(cols) * sizeof(T));
         continue;
       }
-      int64_t delta = dh * w + dw;
-      int64_t lo = delta < 0 ? -delta : 0;
-      int64_t hi = delta > 0 ? cols - delta : cols;
-      memset(out, 0, static_cast<size_t>(lo) * sizeof(T));
-      memcpy(out + lo, plane + lo + delta,
+      int64_t delta = dh * w + dw, size = h * w;
+      auto clamp = [&](int64_t j) { return j < j0 ? j0 : j > j1 ? j1 : j; };
+      int64_t lo = clamp(-delta), hi = clamp(size - delta);
+      if (hi < lo)
+        hi = lo;
+      memset(out, 0, static_cast<size_t>(lo - j0) * sizeof(T));
+      memcpy(out + (lo - j0), plane + lo + delta,
              static_cast<size_t>(hi - lo) * sizeof(T));
-      memset(out + hi, 0, static_cast<size_t>(cols - hi) * sizeof(T));
+      memset(out + (hi - j0), 0, static_cast<size_t>(j1 - hi) * sizeof(T));
+      // Rows y + dh outside the image.
+      auto zero = [&](int64_t a, int64_t b) {
+        a = clamp(a), b = clamp(b);
+        if (b > a)
+          memset(out + (a - j0), 0, static_cast<size_t>(b - a) * sizeof(T));
+      };
       if (dh < 0)
-        memset(out, 0, static_cast<size_t>(-dh * w) * sizeof(T));
+        zero(0, -dh * w);
       if (dh > 0)
-        memset(out + (h - dh) * w, 0, static_cast<size_t>(dh * w) * sizeof(T));
-      int64_t c0 = dw < 0 ? 0 : w - dw, c1 = dw < 0 ? -dw : w;
-      if (dw != 0)
-        for (int64_t y = 0; y < h; ++y)
-          for (int64_t x = c0; x < c1; ++x)
-            out[y * w + x] = T(0);
+        zero((h - dh) * w, size);
+      // Columns x + dw outside the image, in the rows the tile touches.
+      if (dw != 0) {
+        int64_t c0 = dw < 0 ? 0 : w - dw, c1 = dw < 0 ? -dw : w;
+        for (int64_t y = j0 / w; y * w < j1; ++y)
+          for (int64_t x = c0; x < c1; ++x) {
+            int64_t j = y * w + x;
+            if (j >= j0 && j < j1)
+              out[j - j0] = T(0);
+          }
+      }
       continue;
     }
     // Positions p of a row reading inside it: 0 <= p * s + start < inLast.
@@ -123,6 +160,8 @@ inline void im2colRows(const ConvGeometry &g, const T *image, int64_t group,
       } else if (s == 1) {
         for (int64_t p = lo; p < hi; ++p)
           out[p] = in[p];
+      } else if (s == 2 && sizeof(T) == 1) {
+        copyEvenBytes(out + lo, in + 2 * lo, hi - lo);
       } else {
         for (int64_t p = lo; p < hi; ++p)
           out[p] = in[p * s];

@@ -342,6 +342,8 @@ TEST_F(FusedLinearTest, ConvGeometries) {
       {{2, 8, 7, 7}, {3, 3}, 12, 2, {1, 1}, {1, 1, 1, 1}, {1, 1}},
       {{1, 5, 40}, {5}, 7, 1, {3}, {2, 2}, {1}},
       {{1, 2, 9, 9}, {1, 1}, 4, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
+      // ResNet's stem: stride 2 over rows long enough for the vector copy.
+      {{1, 3, 48, 48}, {7, 7}, 8, 1, {2, 2}, {3, 3, 3, 3}, {1, 1}},
       // An output larger than one position tile (k4 = 576: 896 positions).
       {{1, 64, 45, 45}, {3, 3}, 8, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
       // Filter rows longer than one 4-bit unpacking chunk (k = 1152).
