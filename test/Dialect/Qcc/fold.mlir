@@ -93,3 +93,22 @@ func.func @identities(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %r = qcc.add %c, %x : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
+
+// -----
+
+// Transposes of transposes compose into one; inverse pairs cancel.
+// CHECK-LABEL: func.func @transpose_chains
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4x5xf32>)
+// CHECK: %[[T:.*]] = qcc.transpose %[[X]] {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x3x4x5xf32>) -> tensor<2x4x5x3xf32>
+// CHECK-NOT: qcc.transpose
+// CHECK: return %[[T]], %[[X]]
+func.func @transpose_chains(%x: tensor<2x3x4x5xf32>) -> (tensor<2x4x5x3xf32>, tensor<2x3x4x5xf32>) {
+  // x -> (0,2,1,3) -> (0,1,3,2): dimension d of the result is x's
+  // [0,2,1,3][[0,1,3,2][d]] = (0,2,3,1).
+  %a = qcc.transpose %x {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x5xf32>) -> tensor<2x4x3x5xf32>
+  %b = qcc.transpose %a {permutation = array<i64: 0, 1, 3, 2>} : (tensor<2x4x3x5xf32>) -> tensor<2x4x5x3xf32>
+  // (1,2,0) then (2,0,1) is the identity on the last three dimensions.
+  %c = qcc.transpose %x {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x3x4x5xf32>) -> tensor<2x4x5x3xf32>
+  %d = qcc.transpose %c {permutation = array<i64: 0, 3, 1, 2>} : (tensor<2x4x5x3xf32>) -> tensor<2x3x4x5xf32>
+  return %b, %d : tensor<2x4x5x3xf32>, tensor<2x3x4x5xf32>
+}

@@ -364,6 +364,20 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   });
   if (identity)
     return getInput();
+  // A transpose of a transpose is one transpose: result dimension d is the
+  // inner input's dimension inner[perm[d]]. In place, or the inner input
+  // when the two cancel.
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    ArrayRef<int64_t> innerPerm = inner.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t d : perm)
+      composed.push_back(innerPerm[d]);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())))
+      return inner.getInput();
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
   auto input = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
   if (!input || !isFoldable(getType()))
     return {};

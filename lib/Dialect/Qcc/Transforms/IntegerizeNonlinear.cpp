@@ -303,8 +303,9 @@ LogicalResult integerizeAttention(Integerizer &s, AttentionOp op) {
   int64_t rank = kType.getRank();
   SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   std::swap(perm[rank - 1], perm[rank - 2]);
-  Value kT = TransposeOp::create(s.builder, loc, k->value,
-                                 s.builder.getDenseI64ArrayAttr(perm));
+  // Folded into the transpose that usually made k (one copy of K^T).
+  Value kT = s.builder.createOrFold<TransposeOp>(
+      loc, k->value, s.builder.getDenseI64ArrayAttr(perm));
   auto qType = cast<RankedTensorType>(q->value.getType());
   SmallVector<int64_t> scoresShape(qType.getShape());
   scoresShape.back() = kType.getDimSize(rank - 2);
