@@ -590,12 +590,6 @@ private:
 // Driver
 //===----------------------------------------------------------------------===//
 
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-
 void usage(const char *argv0) {
   printf("usage: %s [--repeat R] [--min-time S] [--threads 1,2] "
          "[--retries N] [--idle-wait S] [--quick]\n"
@@ -715,7 +709,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   qcc_context *api = nullptr;
-  if (qcc_rt_create(&kEmptyModel, &api) != QCC_OK)
+  if (qcc_rt_create_kernel_context(&api) != QCC_OK)
     fail("qcc_rt_create failed%s");
   auto *rt = reinterpret_cast<qcc_rt_context *>(api);
 

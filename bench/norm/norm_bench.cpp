@@ -85,12 +85,6 @@ std::string loadAverage() {
   return buf;
 }
 
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-
 struct Options {
   double minTime = 0.5;
   int repeat = 3;
@@ -246,7 +240,7 @@ int main(int argc, char **argv) {
   const Bench *benches[] = {&softmax, &layerNorm};
 
   qcc_context *api = nullptr;
-  if (qcc_rt_create(&kEmptyModel, &api) != QCC_OK)
+  if (qcc_rt_create_kernel_context(&api) != QCC_OK)
     fail("qcc_rt_create failed");
   auto *ctx = reinterpret_cast<qcc_rt_context *>(api);
 

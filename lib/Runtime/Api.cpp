@@ -51,6 +51,14 @@ qcc_status checkTensor(qcc_context *ctx, const qcc_tensor &t,
   return QCC_OK;
 }
 
+int32_t runNothing(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
+  return QCC_OK;
+}
+
+/// The model of qcc_rt_create_kernel_context: no tensors, no ops.
+const qcc_rt_model kKernelOnlyModel = {
+    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, runNothing, 0, nullptr};
+
 } // namespace
 
 extern "C" {
@@ -102,6 +110,10 @@ qcc_status qcc_rt_create(const qcc_rt_model *model, qcc_context **ctx) {
   context->arena = static_cast<uint8_t *>(arena);
   *ctx = context;
   return QCC_OK;
+}
+
+qcc_status qcc_rt_create_kernel_context(qcc_context **ctx) {
+  return qcc_rt_create(&kKernelOnlyModel, ctx);
 }
 
 void qcc_rt_destroy(qcc_context *ctx) {

@@ -125,8 +125,7 @@ int64_t reference(const Epilogue &e, int64_t acc, int64_t c, int64_t residual) {
 
 class FusedLinearTest : public ::testing::Test {
 protected:
-  const qcc_rt_model *model();
-  FusedLinearTest() { EXPECT_EQ(qcc_rt_create(model(), &ctx), QCC_OK); }
+  FusedLinearTest() { EXPECT_EQ(qcc_rt_create_kernel_context(&ctx), QCC_OK); }
   ~FusedLinearTest() override {
     qcc_rt_destroy(ctx);
     unsetenv("QCC_DISABLE_VNNI");
@@ -193,13 +192,6 @@ protected:
   std::mt19937_64 rng{1234};
   qcc_context *ctx = nullptr;
 };
-
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-const qcc_rt_model *FusedLinearTest::model() { return &kEmptyModel; }
 
 void FusedLinearTest::runAndCompare(const std::string &what, LinearSpec spec,
                                     const Epilogue &e, const qcc_rt_tensor &x,

@@ -359,13 +359,6 @@ KernelFn flatten(Operation *op, Ints &a) {
   return it == plain.end() ? nullptr : it->second;
 }
 
-/// A model for contexts only (its run is never called by kernel tests).
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-
 qcc_rt_context *asKernelContext(qcc_context *ctx) {
   // The same object (RuntimeABI.md).
   return reinterpret_cast<qcc_rt_context *>(ctx);
@@ -378,7 +371,7 @@ protected:
     registry.insert<QccDialect, func::FuncDialect>();
     context.appendDialectRegistry(registry);
     context.loadAllAvailableDialects();
-    EXPECT_EQ(qcc_rt_create(&kEmptyModel, &rt), QCC_OK);
+    EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK);
   }
   ~RuntimeKernelTest() override {
     qcc_rt_destroy(rt);

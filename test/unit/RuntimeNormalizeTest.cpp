@@ -525,15 +525,11 @@ TEST_F(NormalizeRowTest, LongRows) {
 // The kernels, on both paths
 //===----------------------------------------------------------------------===//
 
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-
 class NormalizeKernelTest : public ::testing::Test {
 protected:
-  NormalizeKernelTest() { EXPECT_EQ(qcc_rt_create(&kEmptyModel, &rt), QCC_OK); }
+  NormalizeKernelTest() {
+    EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK);
+  }
   ~NormalizeKernelTest() override {
     qcc_rt_destroy(rt);
     unsetenv("QCC_DISABLE_VNNI");

@@ -122,15 +122,9 @@ Dyadic randomDyadic(std::mt19937_64 &rng) {
   return d;
 }
 
-int32_t noRun(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-const qcc_rt_model kEmptyModel = {
-    QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0, noRun, 0, nullptr};
-
 class TableKernelTest : public ::testing::Test {
 protected:
-  TableKernelTest() { EXPECT_EQ(qcc_rt_create(&kEmptyModel, &rt), QCC_OK); }
+  TableKernelTest() { EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK); }
   ~TableKernelTest() override {
     qcc_rt_destroy(rt);
     unsetenv("QCC_DISABLE_VNNI");

@@ -82,14 +82,6 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-int32_t runNothing(qcc_rt_context *, uint8_t *, void *const *, void *const *) {
-  return 0;
-}
-
-/// A model with no graph: only the context (its worker threads) is used.
-const qcc_rt_model kNoModel = {QCC_RT_ABI_VERSION, 0, 0, nullptr, nullptr, 0,
-                               runNothing, 0, nullptr};
-
 /// Releases a runtime context.
 struct ContextDeleter {
   void operator()(qcc_context *ctx) const { qcc_rt_destroy(ctx); }
@@ -167,7 +159,7 @@ int main(int argc, char **argv) {
                 "' has no convolution or matmul by constant weights");
 
   qcc_context *raw = nullptr;
-  if (qcc_rt_create(&kNoModel, &raw) != QCC_OK)
+  if (qcc_rt_create_kernel_context(&raw) != QCC_OK)
     return fail("cannot create a runtime context");
   std::unique_ptr<qcc_context, ContextDeleter> ctx(raw);
   if (qcc_rt_set_num_threads(ctx.get(), threads) != QCC_OK)

@@ -100,6 +100,10 @@ qcc_status qcc_rt_info(const qcc_rt_model *model, int32_t is_output,
 const char *qcc_rt_last_error(const qcc_context *ctx);
 /* 0: one thread per hardware thread, or QCC_NUM_THREADS when set. */
 qcc_status qcc_rt_set_num_threads(qcc_context *ctx, int32_t num_threads);
+/* A context of a model with no graph, for calling kernels directly (their
+   worker threads and error messages): kernel tests, benchmarks, qcc-tune.
+   Destroyed with qcc_rt_destroy. */
+qcc_status qcc_rt_create_kernel_context(qcc_context **ctx);
 /* The context's thread count (0 for a null context). */
 int32_t qcc_rt_get_num_threads(const qcc_context *ctx);
 
