@@ -81,7 +81,6 @@ import datetime
 import json
 import mmap
 import os
-import platform
 import re
 import shutil
 import struct
@@ -94,7 +93,9 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench", "models"))
+sys.path.insert(0, os.path.join(ROOT, "test", "models"))
 import make_models  # noqa: E402
+from common import cpu_model  # noqa: E402
 
 # Timed runs per measurement (before --runs-scale): about 2-5 s of the
 # slowest tool each on the 2-core development machine.
@@ -401,17 +402,6 @@ def agreement(dir_a, dir_ref):
 
 
 # ---------------------------------------------------------------- output
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
 
 def git_state():
     try:
