@@ -121,6 +121,7 @@ void qcc_rt_destroy(qcc_context *ctx) {
     return;
   destroyPool(ctx);
   free(ctx->profile);
+  free(ctx->scratch);
   free(ctx->arena);
   free(ctx->buffers);
   free(ctx);

@@ -431,6 +431,30 @@ int32_t qcc_rt::unsupportedDtype(qcc_rt_context *ctx, const char *kernel,
                           getDtypeName(dtype));
 }
 
+ContextScratch::ContextScratch(qcc_rt_context *ctx, size_t bytes) {
+  bytes = (bytes + 63) / 64 * 64;
+  if (bytes == 0)
+    bytes = 64;
+  if (!ctx) {
+    memory = aligned_alloc(64, bytes);
+    owned = true;
+    return;
+  }
+  if (ctx->scratchBytes < bytes) {
+    free(ctx->scratch);
+    ctx->scratchBytes = 0;
+    ctx->scratch = aligned_alloc(64, bytes);
+    if (ctx->scratch)
+      ctx->scratchBytes = bytes;
+  }
+  memory = ctx->scratch;
+}
+
+ContextScratch::~ContextScratch() {
+  if (owned)
+    free(memory);
+}
+
 namespace {
 
 /// CPUID and XGETBV directly (no libgcc __cpu_model): AVX-512 F, BW, VL and
@@ -455,7 +479,31 @@ bool detectVnni() {
 #endif
 }
 
+bool detectVbmi() {
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (__get_cpuid_max(0, nullptr) < 7)
+    return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  return c & (1u << 1);
+#else
+  return false;
+#endif
+}
+
 } // namespace
+
+bool qcc_rt::useVbmi() {
+  if (!useVnni())
+    return false;
+  static int cached = 0;
+  int state = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (state == 0) {
+    state = detectVbmi() ? 2 : 1;
+    __atomic_store_n(&cached, state, __ATOMIC_RELAXED);
+  }
+  return state == 2;
+}
 
 bool qcc_rt::useVnni() {
   const char *env = getenv("QCC_DISABLE_VNNI");

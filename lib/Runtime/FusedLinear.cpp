@@ -167,6 +167,24 @@ void runTiles(const LinearTiles &t, bool vnni, int64_t r0, int64_t r1,
   linearTilesPortable(t, r0, r1, b0, b1);
 }
 
+/// Prefetches into L2 the `part`-th of `parts` slices of the packed
+/// operand's blocks [b0, b1): a matmul's weights come from memory the
+/// first time a panel is used, and the tile that touches them first would
+/// wait for them.
+void prefetchPanel(const LinearTiles &t, int64_t b0, int64_t b1, int64_t part,
+                   int64_t parts) {
+  const PackedLinearHeader &h = *t.header;
+  int64_t vecBytes = h.weightBits == 4 ? 32 : 64;
+  int64_t lines = (b1 - b0) * (h.k4 / 4) * vecBytes / 64;
+  int64_t perPart = (lines + parts - 1) / parts;
+  int64_t l0 = part * perPart;
+  int64_t l1 = l0 + perPart < lines ? l0 + perPart : lines;
+  const uint8_t *base =
+      t.packed + (b0 - t.firstPackedBlock) * (h.k4 / 4) * vecBytes;
+  for (int64_t l = l0; l < l1; ++l)
+    __builtin_prefetch(base + 64 * l, 0, 2);
+}
+
 /// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads.
 void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
                  int64_t blocks, int64_t rowsPerTask) {
@@ -183,6 +201,13 @@ void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
           int64_t r1 = r0 + rowsPerTask < rows ? r0 + rowsPerTask : rows;
           int64_t b0 = panel * kPanelBlocks;
           int64_t b1 = b0 + kPanelBlocks < blocks ? b0 + kPanelBlocks : blocks;
+          // While this range works on a panel of matmul weights, its
+          // tasks fetch the next panel it will use, a slice each.
+          if (t.channelsAlongColumns && task + chunks < t1)
+            prefetchPanel(t, b1,
+                          b1 + kPanelBlocks < blocks ? b1 + kPanelBlocks
+                                                     : blocks,
+                          chunk, chunks);
           runTiles(t, vnni, r0, r1, b0, b1);
         }
       });
@@ -244,14 +269,18 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
   // i8 activations flipped to u8 once (x + 128; corr undoes it), so the
   // tiles broadcast bytes straight from memory.
   const auto *activation = static_cast<const uint8_t *>(x.data);
-  uint8_t *flipped = nullptr;
+  ContextScratch scratch(ctx, h.flip ? static_cast<size_t>(rows * h.k) : 0);
   if (h.flip) {
-    flipped = static_cast<uint8_t *>(malloc(static_cast<size_t>(rows * h.k)));
+    auto *flipped = static_cast<uint8_t *>(scratch.data());
     if (!flipped)
       return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
                               "linear: out of memory");
+    bool vnni = useVnni();
     int64_t words = rows * h.k / 8;
     parallelFor(ctx, words, kParallelGrain, [&](int64_t w0, int64_t w1) {
+      if (vnni && flipBytesVnni(activation + 8 * w0, flipped + 8 * w0,
+                                8 * (w1 - w0)))
+        return;
       for (int64_t w = w0; w < w1; ++w) {
         uint64_t v;
         memcpy(&v, activation + 8 * w, 8);
@@ -284,7 +313,6 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
              4 * int64_t(ctx ? ctx->numThreads : 1))
     rowsPerTask /= 2;
   runAllTiles(ctx, t, rows, h.n16 / 16, rowsPerTask);
-  free(flipped);
   return QCC_OK;
 }
 

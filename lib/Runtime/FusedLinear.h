@@ -58,6 +58,10 @@ void linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,
 bool linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
                      int64_t b1);
 
+/// out[i] = in[i] ^ 0x80 for i < n (i8 activations as u8) with AVX-512;
+/// false (having done nothing) as linearTilesVnni.
+bool flipBytesVnni(const uint8_t *in, uint8_t *out, int64_t n);
+
 /// Packs rows [0, k4) x columns [0, cols) of a row-major byte matrix (row
 /// stride ld, rows >= k read as zero, bytes XORed with `flip`) into the VNNI
 /// layout of `blocks` = ceil(cols / 16) blocks, columns >= cols zero.

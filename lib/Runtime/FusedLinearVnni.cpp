@@ -290,6 +290,23 @@ QCC_VNNI_TARGET void unpackBlocks(const LinearTiles &t, int64_t b0, int64_t b1,
 
 } // namespace
 
+QCC_VNNI_TARGET bool qcc_rt::flipBytesVnni(const uint8_t *in, uint8_t *out,
+                                             int64_t n) {
+  __m512i m = _mm512_set1_epi8(static_cast<char>(0x80));
+  int64_t i = 0;
+  for (; i + 256 <= n; i += 256)
+    for (int64_t j = 0; j < 256; j += 64)
+      _mm512_storeu_si512(out + i + j,
+                          _mm512_xor_si512(_mm512_loadu_si512(in + i + j), m));
+  for (; i < n; i += 64) {
+    __mmask64 mask = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
+    _mm512_mask_storeu_epi8(
+        out + i, mask,
+        _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, in + i), m));
+  }
+  return true;
+}
+
 bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
                              int64_t b0, int64_t b1) {
   bool nibbles = t.header->weightBits == 4;
@@ -323,6 +340,10 @@ bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
 }
 
 #else
+
+bool qcc_rt::flipBytesVnni(const uint8_t *, uint8_t *, int64_t) {
+  return false;
+}
 
 bool qcc_rt::linearTilesVnni(const LinearTiles &, int64_t, int64_t, int64_t,
                              int64_t) {

@@ -275,6 +275,15 @@ bool tabulate(qcc_rt_context *ctx, const qcc_rt_tensor &in,
       for (int64_t i = i0; i < i1; ++i)
         t[i] = static_cast<TO>(f(static_cast<int32_t>(first + i)));
     });
+    if (element == 1 && in.dtype != QCC_I16 && useVbmi()) {
+      parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
+        mapBytesVbmi(static_cast<const uint8_t *>(in.data),
+                     static_cast<uint8_t *>(out.data), i0, i1 - i0,
+                     reinterpret_cast<const uint8_t *>(t),
+                     in.dtype == QCC_I8 ? 0x80 : 0);
+      });
+      return;
+    }
     if (useVnni() && tableVectorizable(in.dtype, out.dtype)) {
       parallelFor(ctx, n, kParallelGrain, [&](int64_t i0, int64_t i1) {
         mapTableAvx512(in.dtype, in.data, out.dtype, out.data, i0, i1 - i0, t,
@@ -657,6 +666,12 @@ QCC_RT_DEFINE_KERNEL(lookup) {
   const int64_t *table = attrs + 1;
   int64_t offset = in.dtype == QCC_I8 ? 128 : 0;
   qcc_rt_tensor out = *output;
+  int32_t status = QCC_OK;
+  if (tabulate(
+          ctx, in, out,
+          [&](int32_t x) { return table[static_cast<int64_t>(x) + offset]; },
+          &status))
+    return status;
   forEachBlock(ctx, getNumElements(out), [&](int64_t begin, int64_t n) {
     int64_t x[kBlock];
     loadInt64(in, begin, n, x);

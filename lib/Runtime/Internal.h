@@ -54,6 +54,9 @@ struct qcc_rt_context {
   /// nanoseconds; and the time the previous op finished.
   int64_t *profile = nullptr;
   int64_t profileLastNs = 0;
+  /// Scratch memory kernels reuse from call to call (ContextScratch).
+  void *scratch = nullptr;
+  size_t scratchBytes = 0;
   char error[kErrorCapacity] = {0};
 };
 
@@ -103,6 +106,25 @@ void destroyPool(qcc_rt_context *ctx);
 /// The default thread count: QCC_NUM_THREADS when set to a positive number,
 /// otherwise the number of online CPUs.
 int32_t getDefaultNumThreads();
+
+/// Scratch memory of at least `bytes` (64-byte aligned) for one kernel
+/// call: the context's buffer, grown when too small and kept for the next
+/// call (a context runs one kernel at a time; released by qcc_rt_destroy),
+/// so that large per-call buffers cost no mmap and page faults every call.
+/// Without a context the memory is allocated and freed with this object.
+/// data() is null when out of memory.
+class ContextScratch {
+public:
+  ContextScratch(qcc_rt_context *ctx, size_t bytes);
+  ~ContextScratch();
+  ContextScratch(const ContextScratch &) = delete;
+  ContextScratch &operator=(const ContextScratch &) = delete;
+  void *data() const { return memory; }
+
+private:
+  void *memory = nullptr;
+  bool owned = false;
+};
 
 /// Items per task below which loops are not worth splitting.
 constexpr int64_t kParallelGrain = int64_t(1) << 14;
@@ -264,6 +286,10 @@ int32_t unsupportedDtype(qcc_rt_context *ctx, const char *kernel,
 /// Whether the AVX-512 VNNI kernels may run (CPU support, and
 /// QCC_DISABLE_VNNI unset or 0); re-read on every call so tests can flip it.
 bool useVnni();
+
+/// Whether useVnni() and the CPU also has AVX-512 VBMI (vpermi2b: 8-bit
+/// tables held in registers).
+bool useVbmi();
 
 } // namespace qcc_rt
 

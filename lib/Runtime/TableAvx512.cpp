@@ -8,7 +8,9 @@
 // to i32 (Avx512.h load16), vpminsd/vpmaxsd for the range, and for the
 // lookup the offsets x - first as the indices of a vpgatherdd scaled by the
 // table's element size, each gathered dword narrowed to its low bytes
-// (store16's truncation) -- the table entry.
+// (store16's truncation) -- the table entry. 8-bit to 8-bit tables with
+// AVX-512 VBMI: the 256 bytes in four zmm registers, two vpermi2b and a
+// blend per 64 elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,7 +83,31 @@ void qcc_rt::mapTableAvx512(int64_t inDtype, const void *in, int64_t outDtype,
   }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void
+qcc_rt::mapBytesVbmi(const uint8_t *in, uint8_t *out, int64_t begin, int64_t n,
+                     const uint8_t *table, uint8_t flip) {
+  __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+  __m512i t2 = _mm512_loadu_si512(table + 128),
+          t3 = _mm512_loadu_si512(table + 192);
+  __m512i m = _mm512_set1_epi8(static_cast<char>(flip));
+  in += begin;
+  out += begin;
+  for (int64_t i = 0; i < n; i += 64) {
+    __mmask64 mask = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
+    __m512i idx = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, in + i), m);
+    // Indices 0-127 from t0:t1, 128-255 from t2:t3 (bit 7 selects).
+    __m512i lo = _mm512_permutex2var_epi8(t0, idx, t1);
+    __m512i hi = _mm512_permutex2var_epi8(t2, idx, t3);
+    _mm512_mask_storeu_epi8(
+        out + i, mask,
+        _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi));
+  }
+}
+
 #else
+
+void qcc_rt::mapBytesVbmi(const uint8_t *, uint8_t *, int64_t, int64_t,
+                          const uint8_t *, uint8_t) {}
 
 void qcc_rt::minMaxAvx512(int64_t, const void *, int64_t, int64_t, int32_t *,
                           int32_t *) {}

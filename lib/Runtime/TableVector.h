@@ -42,6 +42,13 @@ void mapTableAvx512(int64_t inDtype, const void *in, int64_t outDtype,
                     void *out, int64_t begin, int64_t n, const void *table,
                     int32_t first);
 
+/// out[i] = table[in[i] ^ flip] for i in [begin, begin + n): a 256-entry
+/// byte table held in four registers and looked up 64 bytes at a time with
+/// vpermi2b (flip 0x80 for i8 inputs, whose table starts at -128). Callers
+/// check useVbmi() first.
+void mapBytesVbmi(const uint8_t *in, uint8_t *out, int64_t begin, int64_t n,
+                  const uint8_t *table, uint8_t flip);
+
 } // namespace qcc_rt
 
 #endif // QCC_LIB_RUNTIME_TABLEVECTOR_H

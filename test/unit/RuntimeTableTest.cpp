@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// int_gelu and per-tensor requant of 8- and 16-bit inputs evaluate the
-// function once per value of the input's range and map the tensor through
-// that table, with vpgatherdd on the AVX-512 path (lib/Runtime/
-// TableAvx512.cpp, Integer.cpp `tabulate`). These tests run the kernels on 1
+// int_gelu, per-tensor requant and lookup of 8- and 16-bit inputs evaluate
+// the function once per value of the input's range and map the tensor
+// through that table, with vpgatherdd on the AVX-512 path and vpermi2b for
+// 8-bit to 8-bit tables with VBMI (lib/Runtime/TableAvx512.cpp, Integer.cpp
+// `tabulate`). These tests run the kernels on 1
 // and 2 threads with the vector path allowed and disabled (QCC_DISABLE_VNNI)
 // and require every element to equal the scalar definition:
 //   int_gelu: clamp(applyDyadic(iGelu(x, params), rescale), lo, hi)
@@ -18,8 +19,9 @@
 // 1 to 300000 elements (tables used and declined), into i8, u8, i16 and i32
 // outputs, with i-GELU parameters for input scales 1e-6 to 0.25 and random
 // dyadics (any int32 multiplier, shifts 0 to 62), zero points and bounds.
-// Then minMaxAvx512 and mapTableAvx512 directly at every offset and length
-// up to 40 (the masked tails).
+// lookup: every element equals its table entry. Then minMaxAvx512 and
+// mapTableAvx512 directly at every offset and length up to 40, and
+// mapBytesVbmi up to 200 (the masked tails).
 //
 //===----------------------------------------------------------------------===//
 
@@ -266,6 +268,69 @@ TEST_F(TableKernelTest, RequantEqualsApplyDyadic) {
   std::printf("[measured] %d requant tensors, each on both paths and 1 and "
               "2 threads: identical to applyDyadic\n",
               cases);
+}
+
+TEST_F(TableKernelTest, LookupEqualsTable) {
+  int cases = 0;
+  for (int64_t n : kSizes)
+    for (int64_t inDtype : {QCC_I8, QCC_U8})
+      for (int64_t outDtype : kOutDtypes) {
+        auto [lo, hi] = rangeOf(outDtype);
+        std::vector<int64_t> attrs = {256};
+        for (int i = 0; i < 256; ++i)
+          attrs.push_back(uniform(rng, lo, hi));
+        int pattern = static_cast<int>(uniform(rng, 0, kPatterns - 1));
+        std::vector<int32_t> values = randomValues(rng, inDtype, n, pattern);
+        std::vector<uint8_t> in = encode(inDtype, values);
+        int64_t offset = inDtype == QCC_I8 ? 128 : 0;
+        std::vector<int64_t> expected(n);
+        for (int64_t i = 0; i < n; ++i)
+          expected[i] = attrs[1 + values[i] + offset];
+        int64_t shape[] = {n};
+        qcc_rt_tensor tensor{in.data(), shape, 1, inDtype};
+        std::string what = "lookup n " + std::to_string(n) + " " +
+                           nameOf(inDtype) + " to " + nameOf(outDtype) +
+                           " pattern " + std::to_string(pattern);
+        runBothPaths(
+            [&](uint8_t *out) {
+              qcc_rt_tensor o{out, shape, 1, outDtype};
+              return qcc_rt_lookup(kernelContext(), &tensor, 1, &o,
+                                   attrs.data());
+            },
+            outDtype, expected, what);
+        ++cases;
+      }
+  std::printf("[measured] %d lookup tensors, each on both paths and 1 and 2 "
+              "threads: identical to the table\n",
+              cases);
+}
+
+TEST(TableVectorTest, ByteTableAtEveryTail) {
+  unsetenv("QCC_DISABLE_VNNI");
+  if (!qcc_rt::useVbmi())
+    GTEST_SKIP() << "no AVX-512 VBMI on this CPU";
+  std::mt19937_64 rng(11);
+  std::vector<uint8_t> table(256);
+  for (uint8_t flip : {0x00, 0x80})
+    for (int64_t begin = 0; begin < 70; begin += 3)
+      for (int64_t n = 1; n <= 200; ++n) {
+        for (uint8_t &e : table)
+          e = static_cast<uint8_t>(uniform(rng, 0, 255));
+        std::vector<uint8_t> in(begin + n);
+        for (uint8_t &x : in)
+          x = static_cast<uint8_t>(uniform(rng, 0, 255));
+        std::vector<uint8_t> out(begin + n + 64, 0xa5);
+        qcc_rt::mapBytesVbmi(in.data(), out.data(), begin, n, table.data(),
+                             flip);
+        for (int64_t i = 0; i < begin; ++i)
+          ASSERT_EQ(out[i], 0xa5);
+        for (int64_t i = begin; i < begin + n; ++i)
+          ASSERT_EQ(out[i], table[in[i] ^ flip])
+              << "flip " << int(flip) << " begin " << begin << " n " << n
+              << " element " << i;
+        for (size_t i = begin + n; i < out.size(); ++i)
+          ASSERT_EQ(out[i], 0xa5);
+      }
 }
 
 TEST(TableVectorTest, RangeAndLookupAtEveryTail) {
