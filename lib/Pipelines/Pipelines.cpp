@@ -37,6 +37,7 @@ void mlir::qcc::buildIntegerPipeline(OpPassManager &pm,
   integerize.io = options.io;
   funcPm.addPass(createIntegerizePass(integerize));
   funcPm.addPass(createCanonicalizerPass());
+  funcPm.addPass(createTabulatePass());
   funcPm.addPass(createCSEPass());
   funcPm.addPass(createVerifyIntegerOnlyPass());
 }

@@ -119,7 +119,7 @@ struct RecognizeAttention : OpRewritePattern<MatMulOp> {
       return rewriter.notifyMatchFailure(root, "lhs is not a softmax");
     auto type = cast<RankedTensorType>(softmax.getType());
     int64_t rank = type.getRank();
-    if (softmax.getAxis() != rank - 1 || !type.getElementType().isF32())
+    if (static_cast<int64_t>(softmax.getAxis()) != rank - 1 || !type.getElementType().isF32())
       return rewriter.notifyMatchFailure(root, "softmax not over the keys");
 
     Value input = softmax.getInput();

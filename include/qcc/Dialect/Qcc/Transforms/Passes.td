@@ -135,6 +135,38 @@ def IntegerizePass : Pass<"qcc-integerize", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::qcc::QccDialect"];
 }
 
+def TabulatePass : Pass<"qcc-tabulate", "::mlir::func::FuncOp"> {
+  let summary = "Turn elementwise integer functions of 8-bit values into tables";
+  let description = [{
+    An elementwise integer op of one 8-bit (`i8` or `ui8`) input -- a
+    per-tensor `qcc.requant` or a `qcc.int_gelu` -- has only 256 distinct
+    results. The pass evaluates it on all of them with the reference
+    interpreter and replaces it by a `qcc.lookup` of that table; a
+    `qcc.requant`, `qcc.int_gelu` or `qcc.lookup` reading a `qcc.lookup`
+    is composed with it into one table of the lookup's 8-bit input (and
+    the inner lookup erased once unused). The results are the
+    interpreter's own values, so the graph computes exactly what it did;
+    the backends run one table lookup per element instead of the chain
+    (I-BERT's GELU after its input rescale: two ops, 16-bit in between,
+    become one 8-bit to 8-bit table).
+
+    Before:
+    ```mlir
+    %1 = qcc.requant %0 {multiplier = array<i32: 1464684610>, shift = array<i32: 24>}
+        : tensor<8x3072xi8> to tensor<8x3072xi16>
+    %2 = qcc.int_gelu %1 {clip = 9013 : i64, erf_shift = 3 : i32, one = 89876132 : i64,
+                          output_multiplier = 1280359107 : i32, output_shift = 61 : i32}
+        : tensor<8x3072xi16> to tensor<8x3072xi8>
+    ```
+    After:
+    ```mlir
+    %2 = qcc.lookup %0 {table = array<i32: ...256 values...>}
+        : tensor<8x3072xi8> to tensor<8x3072xi8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qcc::QccDialect"];
+}
+
 def AllocateBitsPass : Pass<"qcc-allocate-bits", "::mlir::func::FuncOp"> {
   let summary = "Choose per-layer bit-widths by integer linear programming";
   let description = [{
