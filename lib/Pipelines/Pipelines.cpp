@@ -38,6 +38,7 @@ void mlir::qcc::buildIntegerPipeline(OpPassManager &pm,
   funcPm.addPass(createIntegerizePass(integerize));
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createTabulatePass());
+  funcPm.addPass(createUnsignedMatMulInputsPass());
   funcPm.addPass(createCSEPass());
   funcPm.addPass(createVerifyIntegerOnlyPass());
 }

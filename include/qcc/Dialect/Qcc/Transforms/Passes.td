@@ -167,6 +167,37 @@ def TabulatePass : Pass<"qcc-tabulate", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::qcc::QccDialect"];
 }
 
+def UnsignedMatMulInputsPass
+    : Pass<"qcc-unsigned-matmul-inputs", "::mlir::func::FuncOp"> {
+  let summary = "Make i8 tables that feed only matmuls produce ui8";
+  let description = [{
+    Integer matmul hardware (x86 `vpdpbusd`) multiplies unsigned by signed
+    bytes, so a backend adds 128 to every i8 activation byte before a
+    matmul by i8 weights, and folds `-128 * sum_k W[k][n]` into the bias.
+    When the activation is a `qcc.lookup` whose only readers are
+    `qcc.matmul`s taking it as the left operand, each by a constant 2-D
+    i8 weight and read only by a `qcc.add` of a constant i32 bias along
+    the columns, the pass does that once at compile time: the lookup's
+    entries get +128 and an `ui8` type, and each bias becomes
+    `bias[n] - 128 * sum_k W[k][n]`. The i32 results are unchanged (the
+    products fit: `|x| <= 255`, `K * 255 * 128 < 2^31` is checked).
+
+    Before:
+    ```mlir
+    %a = qcc.lookup %x {table = array<i32: -128, ...>} : tensor<4x8xi8> to tensor<4x8xi8>
+    %m = qcc.matmul %a, %w : (tensor<4x8xi8>, tensor<8x16xi8>) -> tensor<4x16xi32>
+    %y = qcc.add %m, %b : (tensor<4x16xi32>, tensor<16xi32>) -> tensor<4x16xi32>
+    ```
+    After:
+    ```mlir
+    %a = qcc.lookup %x {table = array<i32: 0, ...>} : tensor<4x8xi8> to tensor<4x8xui8>
+    %m = qcc.matmul %a, %w : (tensor<4x8xui8>, tensor<8x16xi8>) -> tensor<4x16xi32>
+    %y = qcc.add %m, %b2 : (tensor<4x16xi32>, tensor<16xi32>) -> tensor<4x16xi32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qcc::QccDialect"];
+}
+
 def AllocateBitsPass : Pass<"qcc-allocate-bits", "::mlir::func::FuncOp"> {
   let summary = "Choose per-layer bit-widths by integer linear programming";
   let description = [{
