@@ -89,6 +89,15 @@ int64_t finish(const PackedLinearHeader &h, const uint8_t *blob, int64_t c,
   int64_t v = mlir::qcc::applyDyadic(x, d);
   if (epilogue == LinearEpilogue::Requant) {
     v += h.zeroPoint;
+  } else if (epilogue == LinearEpilogue::RequantThenAdd) {
+    v += h.midZeroPoint;
+    v = v < h.midLo ? h.midLo : v > h.midHi ? h.midHi : v;
+    mlir::qcc::Dyadic a{static_cast<int32_t>(table(h.addMulOffset)),
+                        static_cast<int32_t>(table(h.addShiftOffset))};
+    mlir::qcc::Dyadic r{static_cast<int32_t>(table(h.resMulOffset)),
+                        static_cast<int32_t>(table(h.resShiftOffset))};
+    v = mlir::qcc::applyDyadic(v, a) +
+        mlir::qcc::applyDyadic(loadAs64(residual, h.residualDtype, index), r);
   } else {
     mlir::qcc::Dyadic r{static_cast<int32_t>(table(h.resMulOffset)),
                         static_cast<int32_t>(table(h.resShiftOffset))};
@@ -228,7 +237,7 @@ const PackedLinearHeader *getHeader(qcc_rt_context *ctx,
   }
   auto *h = static_cast<const PackedLinearHeader *>(blob.data);
   if (h->magic != kPackedLinearMagic || h->totalBytes != blob.shape[0] ||
-      h->kind < 0 || h->kind > 1 || h->epilogue < 0 || h->epilogue > 2 ||
+      h->kind < 0 || h->kind > 1 || h->epilogue < 0 || h->epilogue > 3 ||
       (h->weightBits != 8 && h->weightBits != 4)) {
     qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                      "linear: the packed blob is corrupt");
@@ -486,7 +495,7 @@ QCC_RT_DEFINE_KERNEL(linear) {
     return unsupportedDtype(ctx, name, x.dtype);
   if (output->dtype != h->outputDtype)
     return unsupportedDtype(ctx, name, output->dtype);
-  bool add = h->epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd);
+  bool add = hasResidual(static_cast<LinearEpilogue>(h->epilogue));
   if ((num_inputs == 3) != add)
     return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                             "linear: a residual input goes with a residual-add "

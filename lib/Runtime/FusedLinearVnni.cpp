@@ -52,7 +52,16 @@ struct Params {
   __m512i corr;
   __m512i mul[2], round[2], shift[2];
   __m512i resMul[2], resRound[2], resShift[2];
+  __m512i addMul[2], addRound[2], addShift[2];
 };
+
+inline bool readsResidual(const PackedLinearHeader &h) {
+  return hasResidual(static_cast<LinearEpilogue>(h.epilogue));
+}
+
+inline bool requantThenAdd(const PackedLinearHeader &h) {
+  return h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantThenAdd);
+}
 
 QCC_VNNI_TARGET inline const int64_t *table(const LinearTiles &t,
                                             int64_t offset) {
@@ -70,10 +79,15 @@ QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
     p.mul[half] = _mm512_loadu_si512(table(t, h.mulOffset) + c);
     p.round[half] = _mm512_loadu_si512(table(t, h.roundOffset) + c);
     p.shift[half] = _mm512_loadu_si512(table(t, h.shiftOffset) + c);
-    if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd)) {
+    if (readsResidual(h)) {
       p.resMul[half] = _mm512_loadu_si512(table(t, h.resMulOffset) + c);
       p.resRound[half] = _mm512_loadu_si512(table(t, h.resRoundOffset) + c);
       p.resShift[half] = _mm512_loadu_si512(table(t, h.resShiftOffset) + c);
+    }
+    if (requantThenAdd(h)) {
+      p.addMul[half] = _mm512_loadu_si512(table(t, h.addMulOffset) + c);
+      p.addRound[half] = _mm512_loadu_si512(table(t, h.addRoundOffset) + c);
+      p.addShift[half] = _mm512_loadu_si512(table(t, h.addShiftOffset) + c);
     }
   }
 }
@@ -89,7 +103,14 @@ QCC_VNNI_TARGET void broadcastParams(const LinearTiles &t, int64_t c,
   p.mul[0] = p.mul[1] = _mm512_set1_epi64(table(t, h.mulOffset)[c]);
   p.round[0] = p.round[1] = _mm512_set1_epi64(table(t, h.roundOffset)[c]);
   p.shift[0] = p.shift[1] = _mm512_set1_epi64(table(t, h.shiftOffset)[c]);
-  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd)) {
+  if (requantThenAdd(h)) {
+    p.addMul[0] = p.addMul[1] = _mm512_set1_epi64(table(t, h.addMulOffset)[c]);
+    p.addRound[0] = p.addRound[1] =
+        _mm512_set1_epi64(table(t, h.addRoundOffset)[c]);
+    p.addShift[0] = p.addShift[1] =
+        _mm512_set1_epi64(table(t, h.addShiftOffset)[c]);
+  }
+  if (readsResidual(h)) {
     p.resMul[0] = p.resMul[1] = _mm512_set1_epi64(table(t, h.resMulOffset)[c]);
     p.resRound[0] = p.resRound[1] =
         _mm512_set1_epi64(table(t, h.resRoundOffset)[c]);
@@ -107,13 +128,24 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
     _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) + index, mask, x);
     return;
   }
-  bool add = h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd);
+  bool add = readsResidual(h);
+  bool mid = requantThenAdd(h);
   __m512i residual = add ? load16(h.residualDtype, t.residual, index, mask)
                          : _mm512_setzero_si512();
   __m512i zp = _mm512_set1_epi64(h.zeroPoint);
   __m512i v[2];
   for (int i = 0; i < 2; ++i) {
     v[i] = dyadic8(half(x, i), p.mul[i], p.round[i], p.shift[i]);
+    if (mid) {
+      // The 8-bit intermediate, then its own dyadic (vpmuldq reads the
+      // low, sign-correct dword of each int64 lane).
+      v[i] = _mm512_add_epi64(v[i], _mm512_set1_epi64(h.midZeroPoint));
+      v[i] = _mm512_min_epi64(_mm512_max_epi64(v[i], _mm512_set1_epi64(h.midLo)),
+                              _mm512_set1_epi64(h.midHi));
+      v[i] = _mm512_srav_epi64(
+          _mm512_add_epi64(_mm512_mul_epi32(v[i], p.addMul[i]), p.addRound[i]),
+          p.addShift[i]);
+    }
     v[i] = add ? _mm512_add_epi64(v[i], dyadic8(half(residual, i), p.resMul[i],
                                                 p.resRound[i], p.resShift[i]))
                : _mm512_add_epi64(v[i], zp);

@@ -87,10 +87,18 @@ PackedLinearHeader layout(const LinearSpec &spec) {
     h.roundOffset = take(h.n16 * 8);
     h.shiftOffset = take(h.n16 * 8);
   }
-  if (spec.epilogue == LinearEpilogue::RequantAdd) {
+  if (hasResidual(spec.epilogue)) {
     h.resMulOffset = take(h.n16 * 8);
     h.resRoundOffset = take(h.n16 * 8);
     h.resShiftOffset = take(h.n16 * 8);
+  }
+  if (spec.epilogue == LinearEpilogue::RequantThenAdd) {
+    h.midLo = spec.midLo;
+    h.midHi = spec.midHi;
+    h.midZeroPoint = spec.midZeroPoint;
+    h.addMulOffset = take(h.n16 * 8);
+    h.addRoundOffset = take(h.n16 * 8);
+    h.addShiftOffset = take(h.n16 * 8);
   }
   h.totalBytes = at;
   return h;
@@ -140,25 +148,39 @@ const char *qcc_rt::checkLinearSpec(const LinearSpec &spec) {
                ? nullptr
                : "without an epilogue the output is i32";
   if (spec.epilogue != LinearEpilogue::Requant &&
-      spec.epilogue != LinearEpilogue::RequantAdd)
+      spec.epilogue != LinearEpilogue::RequantAdd &&
+      spec.epilogue != LinearEpilogue::RequantThenAdd)
     return "unknown epilogue";
   if (spec.lo > spec.hi || spec.lo < lo || spec.hi > hi)
     return "clamp bounds outside the output type";
   if (spec.zeroPoint < INT32_MIN || spec.zeroPoint > INT32_MAX)
     return "zero point outside int32";
   bool add = spec.epilogue == LinearEpilogue::RequantAdd;
+  bool thenAdd = spec.epilogue == LinearEpilogue::RequantThenAdd;
   if (const char *why =
           checkScales(spec.multiplier, spec.shift, spec.numScales, spec.n, add))
     return why;
-  if (!add)
+  if (!add && !thenAdd)
     return nullptr;
   if (spec.zeroPoint != 0)
     return "a residual add has no output zero point";
   int64_t rlo, rhi;
   if (!getTypeRange(spec.residualDtype, &rlo, &rhi))
     return "the residual is not an integer type of at most 32 bits";
-  return checkScales(spec.residualMultiplier, spec.residualShift,
-                     spec.numResidualScales, spec.n, true);
+  if (const char *why =
+          checkScales(spec.residualMultiplier, spec.residualShift,
+                      spec.numResidualScales, spec.n, true))
+    return why;
+  if (!thenAdd)
+    return nullptr;
+  // The intermediate is an 8-bit value (|mid| <= 255 keeps its dyadic in
+  // applyDyadic's int64 path).
+  if (spec.midLo > spec.midHi || spec.midLo < -128 || spec.midHi > 255)
+    return "intermediate bounds outside 8 bits";
+  if (spec.midZeroPoint < INT32_MIN || spec.midZeroPoint > INT32_MAX)
+    return "zero point outside int32";
+  return checkScales(spec.addMultiplier, spec.addShift, spec.numAddScales,
+                     spec.n, true);
 }
 
 size_t qcc_rt::getPackedLinearSize(const LinearSpec &spec) {
@@ -227,9 +249,13 @@ bool qcc_rt::packLinear(const LinearSpec &spec, void *out) {
   if (spec.epilogue != LinearEpilogue::None)
     writeDyadics(blob, h.n16, n, spec.multiplier, spec.shift, spec.numScales,
                  h.mulOffset, h.roundOffset, h.shiftOffset);
-  if (spec.epilogue == LinearEpilogue::RequantAdd)
+  if (hasResidual(spec.epilogue))
     writeDyadics(blob, h.n16, n, spec.residualMultiplier, spec.residualShift,
                  spec.numResidualScales, h.resMulOffset, h.resRoundOffset,
                  h.resShiftOffset);
+  if (spec.epilogue == LinearEpilogue::RequantThenAdd)
+    writeDyadics(blob, h.n16, n, spec.addMultiplier, spec.addShift,
+                 spec.numAddScales, h.addMulOffset, h.addRoundOffset,
+                 h.addShiftOffset);
   return true;
 }

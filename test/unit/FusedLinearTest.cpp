@@ -10,7 +10,8 @@
 // as floor((x * m + 2^(s-1)) / 2^s) in 128-bit arithmetic, the zero point
 // or residual, and the clamp. Matmuls and convolutions (strides, padding,
 // dilation, groups, 1-D, a 1x1 kernel read in place, an output larger than
-// one position tile), i8 and u8 activations, every epilogue and output
+// one position tile), i8 and u8 activations, every epilogue (with a
+// requant to an 8-bit intermediate before the residual add, too) and output
 // type, per-tensor and per-channel dyadics (negative multipliers, shift 0),
 // on 1 and 2 threads, with the AVX-512 VNNI tiles allowed and disabled.
 //
@@ -40,6 +41,9 @@ struct Epilogue {
   int64_t lo = 0, hi = 0, zeroPoint = 0;
   std::vector<int32_t> mul, shift, resMul, resShift;
   int64_t residualDtype = QCC_I8;
+  // RequantThenAdd: the 8-bit intermediate and its dyadics.
+  int64_t midLo = 0, midHi = 0, midZeroPoint = 0;
+  std::vector<int32_t> addMul, addShift;
 };
 
 int64_t getBytes(int64_t dtype) {
@@ -108,6 +112,8 @@ int64_t dyadic(int64_t x, int32_t m, int32_t s) {
 }
 
 /// The epilogue of the exact sum `acc` (int64) for channel c.
+int bits_out(int64_t dtype) { return 8 * static_cast<int>(getBytes(dtype)); }
+
 int64_t reference(const Epilogue &e, int64_t acc, int64_t c, int64_t residual) {
   int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc));
   if (e.kind == LinearEpilogue::None)
@@ -117,6 +123,12 @@ int64_t reference(const Epilogue &e, int64_t acc, int64_t c, int64_t residual) {
   if (e.kind == LinearEpilogue::Requant) {
     v += e.zeroPoint;
   } else {
+    if (e.kind == LinearEpilogue::RequantThenAdd) {
+      v += e.midZeroPoint;
+      v = v < e.midLo ? e.midLo : v > e.midHi ? e.midHi : v;
+      size_t a = e.addMul.size() == 1 ? 0 : c;
+      v = dyadic(v, e.addMul[a], e.addShift[a]);
+    }
     size_t j = e.resMul.size() == 1 ? 0 : c;
     v += dyadic(residual, e.resMul[j], e.resShift[j]);
   }
@@ -152,7 +164,7 @@ protected:
     if (kind == LinearEpilogue::None)
       return e;
     // Narrowed bounds for a ReLU-like clamp sometimes.
-    if (e.outDtype == QCC_I32 && kind == LinearEpilogue::RequantAdd)
+    if (e.outDtype == QCC_I32 && kind != LinearEpilogue::Requant)
       e.lo = -(1 << 21), e.hi = (1 << 21);
     if (e.outDtype == QCC_I8 && (rng() & 1))
       e.lo = 0;
@@ -161,7 +173,17 @@ protected:
     size_t count = perChannel ? n : 1;
     // Shifts that bring k * 2^14 products into the output range, some
     // exact copies (2^30, shift 30), a sign flip and a shift 0.
-    int bits = 8 * static_cast<int>(getBytes(e.outDtype));
+    // RequantThenAdd: the accumulator goes to an 8-bit intermediate.
+    bool mid = kind == LinearEpilogue::RequantThenAdd;
+    if (mid) {
+      bool isUnsigned = rng() & 1;
+      e.midLo = isUnsigned ? 0 : -128;
+      e.midHi = isUnsigned ? 255 : 127;
+      if (rng() & 1)
+        e.midLo += 3, e.midHi -= 5;
+      e.midZeroPoint = isUnsigned ? 100 : -3;
+    }
+    int bits = 8 * static_cast<int>(getBytes(mid ? QCC_I8 : e.outDtype));
     int shift = 31 + 14 + (k > 64 ? 6 : 3) - bits + 2;
     for (size_t c = 0; c < count; ++c) {
       e.mul.push_back(static_cast<int32_t>(
@@ -170,12 +192,18 @@ protected:
       e.resMul.push_back(static_cast<int32_t>(
           random(1, int64_t(1) << 30, (int64_t(1) << 31) - 1)[0]));
       e.resShift.push_back(30 + static_cast<int>(rng() % 3));
+      // The intermediate (|x| <= 255) scaled up to the output's size.
+      e.addMul.push_back(static_cast<int32_t>(
+          random(1, int64_t(1) << 30, (int64_t(1) << 31) - 1)[0]));
+      e.addShift.push_back(31 - (bits_out(e.outDtype) - 8) +
+                           static_cast<int>(rng() % 3));
     }
     e.mul[0] = -e.mul[0];
     if (count > 2) {
       e.mul[1] = 1, e.shift[1] = 0;
       e.mul[2] = 1 << 30, e.shift[2] = 30;
       e.resMul[2] = -(1 << 30), e.resShift[2] = 0;
+      e.addMul[1] = -e.addMul[1], e.addMul[2] = 1, e.addShift[2] = 0;
     }
     return e;
   }
@@ -211,6 +239,12 @@ void FusedLinearTest::runAndCompare(const std::string &what, LinearSpec spec,
   spec.residualMultiplier = e.resMul.data();
   spec.residualShift = e.resShift.data();
   spec.numResidualScales = static_cast<int64_t>(e.resMul.size());
+  spec.midLo = e.midLo;
+  spec.midHi = e.midHi;
+  spec.midZeroPoint = e.midZeroPoint;
+  spec.addMultiplier = e.addMul.data();
+  spec.addShift = e.addShift.data();
+  spec.numAddScales = static_cast<int64_t>(e.addMul.size());
   const char *why = checkLinearSpec(spec);
   ASSERT_EQ(why, nullptr) << what << ": " << why;
   size_t size = getPackedLinearSize(spec);
@@ -223,7 +257,7 @@ void FusedLinearTest::runAndCompare(const std::string &what, LinearSpec spec,
   for (int64_t d : outShape)
     numel *= d;
   std::vector<qcc_rt_tensor> inputs = {x, {blob, blobShape, 1, QCC_U8}};
-  if (e.kind == LinearEpilogue::RequantAdd)
+  if (hasResidual(e.kind))
     inputs.push_back({const_cast<uint8_t *>(residual.data()), outShape.data(),
                       static_cast<int64_t>(outShape.size()), e.residualDtype});
   for (int threads : {1, 2})
@@ -262,7 +296,8 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
   const MatMulCase cases[] = {{1, 1, 1},     {3, 5, 17},    {9, 64, 48},
                               {17, 130, 33}, {64, 768, 50}, {1, 300, 100}};
   const LinearEpilogue kinds[] = {LinearEpilogue::None, LinearEpilogue::Requant,
-                                  LinearEpilogue::RequantAdd};
+                                  LinearEpilogue::RequantAdd,
+                                  LinearEpilogue::RequantThenAdd};
   const int64_t outTypes[] = {QCC_I8, QCC_U8, QCC_I16, QCC_I32};
   int variant = 0;
   for (const MatMulCase &mc : cases)
@@ -364,7 +399,7 @@ TEST_F(FusedLinearTest, ConvGeometries) {
       for (int64_t act : {QCC_I8, QCC_U8})
         for (LinearEpilogue kind :
              {LinearEpilogue::None, LinearEpilogue::Requant,
-              LinearEpilogue::RequantAdd}) {
+              LinearEpilogue::RequantAdd, LinearEpilogue::RequantThenAdd}) {
           ++variant;
           int64_t outType = variant % 3 == 0   ? QCC_I16
                             : variant % 3 == 1 ? QCC_U8

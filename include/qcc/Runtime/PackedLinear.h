@@ -19,6 +19,11 @@
 //   Requant:    out = clamp(applyDyadic(acc, m_c, e_c) + zp, lo, hi)
 //   RequantAdd: out = clamp(applyDyadic(acc, m_c, e_c)
 //                           + applyDyadic(residual, rm_c, re_c), lo, hi)
+//   RequantThenAdd (a requant to an 8-bit value, then a residual add of
+//   it, each rounded and clamped as the two ops do):
+//               mid = clamp(applyDyadic(acc, m_c, e_c) + midZp, midLo, midHi)
+//               out = clamp(applyDyadic(mid, am_c, ae_c)
+//                           + applyDyadic(residual, rm_c, re_c), lo, hi)
 // with c the output channel (last dimension of a matmul, dimension 1 of a
 // convolution), m/e and rm/re one entry or one per channel.
 //
@@ -35,8 +40,10 @@
 //            j + 32 in its high nibble (unpacking is one shift, one mask and
 //            one subtract on a 64-byte register)
 //   corr:    n16 = ceil(n/16)*16 int32: bias + the signedness correction
-//   mul, round, shift:            n16 int64 each (Requant, RequantAdd)
-//   resMul, resRound, resShift:   n16 int64 each (RequantAdd)
+//   mul, round, shift:            n16 int64 each (every epilogue but None)
+//   resMul, resRound, resShift:   n16 int64 each (RequantAdd,
+//                                 RequantThenAdd)
+//   addMul, addRound, addShift:   n16 int64 each (RequantThenAdd)
 // with round = 2^(shift - 1) (0 for shift 0). Both the AVX-512 VNNI path and
 // the portable path read this one layout.
 //
@@ -66,7 +73,17 @@ enum class LinearKind : int64_t {
   Conv = 1,
 };
 
-enum class LinearEpilogue : int64_t { None = 0, Requant = 1, RequantAdd = 2 };
+enum class LinearEpilogue : int64_t {
+  None = 0,
+  Requant = 1,
+  RequantAdd = 2,
+  RequantThenAdd = 3,
+};
+
+/// Whether the epilogue reads a residual.
+inline bool hasResidual(LinearEpilogue e) {
+  return e == LinearEpilogue::RequantAdd || e == LinearEpilogue::RequantThenAdd;
+}
 
 /// What the compiler knows about one fused linear op.
 struct LinearSpec {
@@ -90,10 +107,17 @@ struct LinearSpec {
   /// The accumulator's dyadics: 1 or n entries.
   const int32_t *multiplier = nullptr, *shift = nullptr;
   int64_t numScales = 0;
-  /// RequantAdd: the residual's element type and dyadics (1 or n entries).
+  /// RequantAdd, RequantThenAdd: the residual's element type and dyadics
+  /// (1 or n entries).
   int64_t residualDtype = 4;
   const int32_t *residualMultiplier = nullptr, *residualShift = nullptr;
   int64_t numResidualScales = 0;
+  /// RequantThenAdd: the intermediate requant's bounds (within int8 or
+  /// uint8) and zero point (`zeroPoint` is then 0), and the dyadics applied
+  /// to the intermediate (1 or n entries).
+  int64_t midLo = 0, midHi = 0, midZeroPoint = 0;
+  const int32_t *addMultiplier = nullptr, *addShift = nullptr;
+  int64_t numAddScales = 0;
 };
 
 /// The header at the start of every blob.
@@ -113,10 +137,12 @@ struct PackedLinearHeader {
   int64_t weightsOffset, corrOffset;
   int64_t mulOffset, roundOffset, shiftOffset;
   int64_t resMulOffset, resRoundOffset, resShiftOffset;
+  int64_t midLo, midHi, midZeroPoint;
+  int64_t addMulOffset, addRoundOffset, addShiftOffset;
   int64_t totalBytes;
 };
 
-constexpr int64_t kPackedLinearMagic = 0x324e494c43434351; // "QCCCLIN2"
+constexpr int64_t kPackedLinearMagic = 0x334e494c43434351; // "QCCCLIN3"
 
 /// Null when `spec` can be packed, otherwise why not (a static string):
 /// weights not i8-sized, 4-bit weights outside [-8, 7], an activation that is

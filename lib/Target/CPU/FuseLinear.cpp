@@ -89,6 +89,7 @@ struct Chain {
   std::vector<int8_t> weights;
   SmallVector<int32_t> bias;
   SmallVector<int32_t> multiplier, shift, resMultiplier, resShift;
+  SmallVector<int32_t> addMultiplier, addShift;
 };
 
 std::optional<FusedLinear> matchChain(Operation *root) {
@@ -191,6 +192,7 @@ std::optional<FusedLinear> matchChain(Operation *root) {
     Operation *user = *value.getUsers().begin();
     qcc_rt::LinearSpec s = spec;
     Value result, residual;
+    SmallVector<Operation *, 2> epilogueOps = {user};
     auto setOutput = [&](Value out, std::optional<uint64_t> lo,
                          std::optional<uint64_t> hi) {
       s.outputDtype = getIntDtype(getElementType(out));
@@ -211,6 +213,54 @@ std::optional<FusedLinear> matchChain(Operation *root) {
         chain.multiplier.assign(rq.getMultiplier().begin(),
                                 rq.getMultiplier().end());
         chain.shift.assign(rq.getShift().begin(), rq.getShift().end());
+        // An 8-bit requant whose only reader is a residual add: both in
+        // the epilogue, the requant's rounding and clamp kept.
+        Value mid = rq.getResult();
+        RequantAddOp ra =
+            hasOneReader(mid) && getElementType(mid).isInteger(8)
+                ? dyn_cast<RequantAddOp>(*mid.getUsers().begin())
+                : RequantAddOp();
+        if (ra) {
+          bool lhs = ra.getLhs() == mid;
+          Value other = lhs ? ra.getRhs() : ra.getLhs();
+          ArrayRef<int32_t> am =
+              lhs ? ra.getLhsMultiplier() : ra.getRhsMultiplier();
+          ArrayRef<int32_t> ae = lhs ? ra.getLhsShift() : ra.getRhsShift();
+          ArrayRef<int32_t> rm =
+              lhs ? ra.getRhsMultiplier() : ra.getLhsMultiplier();
+          ArrayRef<int32_t> re = lhs ? ra.getRhsShift() : ra.getLhsShift();
+          qcc_rt::LinearSpec t = s;
+          t.residualDtype = getIntDtype(getElementType(other));
+          Value midResult = result;
+          qcc_rt::LinearSpec requantOnly = s;
+          if (other != mid && t.residualDtype >= 0 &&
+              other.getType() == ra.getType().clone(getElementType(other)) &&
+              isDefinedBefore(other, root) &&
+              dyadicsFit(am, i64(ra.getAxis()), axis, spec.n) &&
+              dyadicsFit(rm, i64(ra.getAxis()), axis, spec.n) &&
+              setOutput(ra.getResult(), ra.getMin(), ra.getMax())) {
+            s.epilogue = qcc_rt::LinearEpilogue::RequantThenAdd;
+            s.residualDtype = t.residualDtype;
+            s.outputDtype = getIntDtype(getElementType(ra.getResult()));
+            auto [mlo, mhi] = typeRange(getElementType(mid));
+            s.midLo = rq.getMin() ? std::max(mlo, i64(*rq.getMin())) : mlo;
+            s.midHi = rq.getMax() ? std::min(mhi, i64(*rq.getMax())) : mhi;
+            s.midZeroPoint = s.zeroPoint;
+            s.zeroPoint = 0;
+            auto [olo, ohi] = typeRange(getElementType(ra.getResult()));
+            s.lo = ra.getMin() ? std::max(olo, i64(*ra.getMin())) : olo;
+            s.hi = ra.getMax() ? std::min(ohi, i64(*ra.getMax())) : ohi;
+            chain.addMultiplier.assign(am.begin(), am.end());
+            chain.addShift.assign(ae.begin(), ae.end());
+            chain.resMultiplier.assign(rm.begin(), rm.end());
+            chain.resShift.assign(re.begin(), re.end());
+            residual = other;
+            epilogueOps.push_back(ra);
+          } else {
+            s = requantOnly;
+            result = midResult;
+          }
+        }
       }
     } else if (auto ra = dyn_cast<RequantAddOp>(user)) {
       bool lhs = ra.getLhs() == value;
@@ -243,9 +293,12 @@ std::optional<FusedLinear> matchChain(Operation *root) {
       s.residualMultiplier = chain.resMultiplier.data();
       s.residualShift = chain.resShift.data();
       s.numResidualScales = static_cast<int64_t>(chain.resMultiplier.size());
+      s.addMultiplier = chain.addMultiplier.data();
+      s.addShift = chain.addShift.data();
+      s.numAddScales = static_cast<int64_t>(chain.addMultiplier.size());
       if (!qcc_rt::checkLinearSpec(s)) {
         spec = s;
-        fused.absorbed.push_back(user);
+        fused.absorbed.append(epilogueOps.begin(), epilogueOps.end());
         fused.result = result;
         fused.residual = residual;
       }

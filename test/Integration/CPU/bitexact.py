@@ -13,7 +13,8 @@ layers): calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, r
 (the same calibration, so the same integer graph), and requires the output
 files to be byte-identical -- with 1 and 2 threads, and with the portable
 kernels forced (QCC_DISABLE_VNNI=1). Prints one line per comparison and
-"bitexact: N passed, N failed".
+"bitexact: N passed, N failed", and for BERT the number of requant_add
+and fused linear calls in its LLVM IR.
 """
 import filecmp
 import os
@@ -95,6 +96,18 @@ def main():
                 if chosen != again or not any(b.startswith("W4") for _, b in chosen):
                     raise RuntimeError(f"mixes differ or have no 4-bit layer:\n"
                                        f"qcc {chosen}\nqcc-run {again}")
+            if name == "bert8":
+                # The residual adds after the attention output and FFN2
+                # projections run in the fused linear's epilogue (requant
+                # then add); only the embedding sum stays a requant_add.
+                ll = os.path.join(work, f"{name}.ll")
+                run([qcc, onnx, "--calibration", calib, "--emit=llvm", "-o", ll]
+                    + shapes, env=env)
+                with open(ll) as f:
+                    text = f.read()
+                print(f"{name}: requant_add calls "
+                      f"{text.count('call i32 @qcc_rt_requant_add(')}, linear calls "
+                      f"{text.count('call i32 @qcc_rt_linear(')}")
         except RuntimeError as e:
             print(f"{name}: FAILED to build or interpret\n{e}")
             failed += 1
