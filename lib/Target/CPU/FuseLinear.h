@@ -14,6 +14,8 @@
 //              tensor or along the channel), or qcc.requant_add with the
 //              chain on one side and, on the other, a residual computed
 //              before the root
+//   and after a requant to an 8-bit type, such a qcc.requant_add of its
+//   result (the RequantThenAdd epilogue)
 //
 // each step only when the previous value has no other reader. The result
 // is packed at compile time; the lowering emits one qcc_rt_linear call at
