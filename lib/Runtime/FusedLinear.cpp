@@ -81,29 +81,23 @@ int64_t finish(const PackedLinearHeader &h, const uint8_t *blob, int64_t c,
   auto epilogue = static_cast<LinearEpilogue>(h.epilogue);
   if (epilogue == LinearEpilogue::None)
     return x;
-  auto table = [&](int64_t offset) {
-    return reinterpret_cast<const int64_t *>(blob + offset)[c];
+  auto dyadic = [&](int64_t mulOffset, int64_t shiftOffset) {
+    auto table = [&](int64_t offset) {
+      return reinterpret_cast<const int64_t *>(blob + offset)[c];
+    };
+    return mlir::qcc::Dyadic{static_cast<int32_t>(table(mulOffset)),
+                             static_cast<int32_t>(table(shiftOffset))};
   };
-  mlir::qcc::Dyadic d{static_cast<int32_t>(table(h.mulOffset)),
-                      static_cast<int32_t>(table(h.shiftOffset))};
-  int64_t v = mlir::qcc::applyDyadic(x, d);
-  if (epilogue == LinearEpilogue::Requant) {
-    v += h.zeroPoint;
-  } else if (epilogue == LinearEpilogue::RequantThenAdd) {
-    v += h.midZeroPoint;
-    v = v < h.midLo ? h.midLo : v > h.midHi ? h.midHi : v;
-    mlir::qcc::Dyadic a{static_cast<int32_t>(table(h.addMulOffset)),
-                        static_cast<int32_t>(table(h.addShiftOffset))};
-    mlir::qcc::Dyadic r{static_cast<int32_t>(table(h.resMulOffset)),
-                        static_cast<int32_t>(table(h.resShiftOffset))};
-    v = mlir::qcc::applyDyadic(v, a) +
-        mlir::qcc::applyDyadic(loadAs64(residual, h.residualDtype, index), r);
-  } else {
-    mlir::qcc::Dyadic r{static_cast<int32_t>(table(h.resMulOffset)),
-                        static_cast<int32_t>(table(h.resShiftOffset))};
-    v += mlir::qcc::applyDyadic(loadAs64(residual, h.residualDtype, index), r);
-  }
-  return v < h.lo ? h.lo : v > h.hi ? h.hi : v;
+  int64_t v = mlir::qcc::applyDyadic(x, dyadic(h.mulOffset, h.shiftOffset));
+  if (epilogue == LinearEpilogue::Requant)
+    return clampTo(v + h.zeroPoint, h.lo, h.hi);
+  if (epilogue == LinearEpilogue::RequantThenAdd)
+    v = mlir::qcc::applyDyadic(
+        clampTo(v + h.midZeroPoint, h.midLo, h.midHi),
+        dyadic(h.addMulOffset, h.addShiftOffset));
+  v += mlir::qcc::applyDyadic(loadAs64(residual, h.residualDtype, index),
+                              dyadic(h.resMulOffset, h.resShiftOffset));
+  return clampTo(v, h.lo, h.hi);
 }
 
 /// Byte i of a broadcast row: a matmul's activation row (k valid bytes),

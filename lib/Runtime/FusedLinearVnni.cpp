@@ -47,12 +47,17 @@ namespace {
 
 constexpr int kMaxR = 8, kMaxV = 3;
 
-/// Epilogue parameters of 16 output lanes; the int64 ones per half.
+/// One epilogue dyadic (multiplier, rounding term, shift) of 16 output
+/// lanes as int64, per half of 8.
+struct DyadicLanes {
+  __m512i mul[2], round[2], shift[2];
+};
+
+/// Epilogue parameters of 16 output lanes: the accumulator's dyadic, the
+/// residual's and the 8-bit intermediate's (RequantThenAdd).
 struct Params {
   __m512i corr;
-  __m512i mul[2], round[2], shift[2];
-  __m512i resMul[2], resRound[2], resShift[2];
-  __m512i addMul[2], addRound[2], addShift[2];
+  DyadicLanes acc, res, add;
 };
 
 inline bool readsResidual(const PackedLinearHeader &h) {
@@ -68,55 +73,43 @@ QCC_VNNI_TARGET inline const int64_t *table(const LinearTiles &t,
   return reinterpret_cast<const int64_t *>(t.blob + offset);
 }
 
-/// Channels c0 .. c0 + 15 along the lanes (a matmul's columns).
-QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
-  const PackedLinearHeader &h = *t.header;
-  p.corr = _mm512_loadu_si512(t.blob + h.corrOffset + c0 * 4);
-  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
-    return;
+/// The dyadic tables at `mul`, `round`, `shift`: channels c0 .. c0 + 15
+/// along the lanes, or (broadcast) channel c0 in every lane.
+QCC_VNNI_TARGET void loadDyadic(const LinearTiles &t, int64_t mul,
+                                int64_t round, int64_t shift, int64_t c0,
+                                bool broadcast, DyadicLanes &d) {
   for (int half = 0; half < 2; ++half) {
+    if (broadcast) {
+      d.mul[half] = _mm512_set1_epi64(table(t, mul)[c0]);
+      d.round[half] = _mm512_set1_epi64(table(t, round)[c0]);
+      d.shift[half] = _mm512_set1_epi64(table(t, shift)[c0]);
+      continue;
+    }
     int64_t c = c0 + 8 * half;
-    p.mul[half] = _mm512_loadu_si512(table(t, h.mulOffset) + c);
-    p.round[half] = _mm512_loadu_si512(table(t, h.roundOffset) + c);
-    p.shift[half] = _mm512_loadu_si512(table(t, h.shiftOffset) + c);
-    if (readsResidual(h)) {
-      p.resMul[half] = _mm512_loadu_si512(table(t, h.resMulOffset) + c);
-      p.resRound[half] = _mm512_loadu_si512(table(t, h.resRoundOffset) + c);
-      p.resShift[half] = _mm512_loadu_si512(table(t, h.resShiftOffset) + c);
-    }
-    if (requantThenAdd(h)) {
-      p.addMul[half] = _mm512_loadu_si512(table(t, h.addMulOffset) + c);
-      p.addRound[half] = _mm512_loadu_si512(table(t, h.addRoundOffset) + c);
-      p.addShift[half] = _mm512_loadu_si512(table(t, h.addShiftOffset) + c);
-    }
+    d.mul[half] = _mm512_loadu_si512(table(t, mul) + c);
+    d.round[half] = _mm512_loadu_si512(table(t, round) + c);
+    d.shift[half] = _mm512_loadu_si512(table(t, shift) + c);
   }
 }
 
-/// One channel c in every lane (a convolution's row).
-QCC_VNNI_TARGET void broadcastParams(const LinearTiles &t, int64_t c,
-                                     Params &p) {
+/// Channels c0 .. c0 + 15 along the lanes (a matmul's columns), or one
+/// channel c0 in every lane (`broadcast`: a convolution's row).
+QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0,
+                                bool broadcast, Params &p) {
   const PackedLinearHeader &h = *t.header;
-  p.corr = _mm512_set1_epi32(
-      reinterpret_cast<const int32_t *>(t.blob + h.corrOffset)[c]);
+  const auto *corr = reinterpret_cast<const int32_t *>(t.blob + h.corrOffset);
+  p.corr = broadcast ? _mm512_set1_epi32(corr[c0])
+                     : _mm512_loadu_si512(corr + c0);
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
     return;
-  p.mul[0] = p.mul[1] = _mm512_set1_epi64(table(t, h.mulOffset)[c]);
-  p.round[0] = p.round[1] = _mm512_set1_epi64(table(t, h.roundOffset)[c]);
-  p.shift[0] = p.shift[1] = _mm512_set1_epi64(table(t, h.shiftOffset)[c]);
-  if (requantThenAdd(h)) {
-    p.addMul[0] = p.addMul[1] = _mm512_set1_epi64(table(t, h.addMulOffset)[c]);
-    p.addRound[0] = p.addRound[1] =
-        _mm512_set1_epi64(table(t, h.addRoundOffset)[c]);
-    p.addShift[0] = p.addShift[1] =
-        _mm512_set1_epi64(table(t, h.addShiftOffset)[c]);
-  }
-  if (readsResidual(h)) {
-    p.resMul[0] = p.resMul[1] = _mm512_set1_epi64(table(t, h.resMulOffset)[c]);
-    p.resRound[0] = p.resRound[1] =
-        _mm512_set1_epi64(table(t, h.resRoundOffset)[c]);
-    p.resShift[0] = p.resShift[1] =
-        _mm512_set1_epi64(table(t, h.resShiftOffset)[c]);
-  }
+  loadDyadic(t, h.mulOffset, h.roundOffset, h.shiftOffset, c0, broadcast,
+             p.acc);
+  if (readsResidual(h))
+    loadDyadic(t, h.resMulOffset, h.resRoundOffset, h.resShiftOffset, c0,
+               broadcast, p.res);
+  if (requantThenAdd(h))
+    loadDyadic(t, h.addMulOffset, h.addRoundOffset, h.addShiftOffset, c0,
+               broadcast, p.add);
 }
 
 /// Finishes and stores 16 accumulators at output index `index`.
@@ -135,7 +128,7 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
   __m512i zp = _mm512_set1_epi64(h.zeroPoint);
   __m512i v[2];
   for (int i = 0; i < 2; ++i) {
-    v[i] = dyadic8(half(x, i), p.mul[i], p.round[i], p.shift[i]);
+    v[i] = dyadic8(half(x, i), p.acc.mul[i], p.acc.round[i], p.acc.shift[i]);
     if (mid) {
       // The 8-bit intermediate, then its own dyadic (vpmuldq reads the
       // low, sign-correct dword of each int64 lane).
@@ -143,11 +136,12 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
       v[i] = _mm512_min_epi64(_mm512_max_epi64(v[i], _mm512_set1_epi64(h.midLo)),
                               _mm512_set1_epi64(h.midHi));
       v[i] = _mm512_srav_epi64(
-          _mm512_add_epi64(_mm512_mul_epi32(v[i], p.addMul[i]), p.addRound[i]),
-          p.addShift[i]);
+          _mm512_add_epi64(_mm512_mul_epi32(v[i], p.add.mul[i]),
+                           p.add.round[i]),
+          p.add.shift[i]);
     }
-    v[i] = add ? _mm512_add_epi64(v[i], dyadic8(half(residual, i), p.resMul[i],
-                                                p.resRound[i], p.resShift[i]))
+    v[i] = add ? _mm512_add_epi64(v[i], dyadic8(half(residual, i), p.res.mul[i],
+                                                p.res.round[i], p.res.shift[i]))
                : _mm512_add_epi64(v[i], zp);
   }
   store16(
@@ -258,10 +252,10 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
       break;
     __mmask16 mask = maskFor(left);
     if (Cols)
-      loadParams(t, c0, p);
+      loadParams(t, c0, false, p);
     for (int r = 0; r < R; ++r) {
       if (!Cols)
-        broadcastParams(t, t.channelBase + r0 + r, p);
+        loadParams(t, t.channelBase + r0 + r, true, p);
       finish16(t, p, acc[r][v], (r0 + r) * t.outRowStride + c0, mask);
     }
   }
