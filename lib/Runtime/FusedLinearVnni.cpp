@@ -74,12 +74,13 @@ QCC_VNNI_TARGET inline const int64_t *table(const LinearTiles &t,
 }
 
 /// The dyadic tables at `mul`, `round`, `shift`: channels c0 .. c0 + 15
-/// along the lanes, or (broadcast) channel c0 in every lane.
+/// along the lanes, or (Broadcast) channel c0 in every lane.
+template <bool Broadcast>
 QCC_VNNI_TARGET void loadDyadic(const LinearTiles &t, int64_t mul,
                                 int64_t round, int64_t shift, int64_t c0,
-                                bool broadcast, DyadicLanes &d) {
+                                DyadicLanes &d) {
   for (int half = 0; half < 2; ++half) {
-    if (broadcast) {
+    if (Broadcast) {
       d.mul[half] = _mm512_set1_epi64(table(t, mul)[c0]);
       d.round[half] = _mm512_set1_epi64(table(t, round)[c0]);
       d.shift[half] = _mm512_set1_epi64(table(t, shift)[c0]);
@@ -93,23 +94,23 @@ QCC_VNNI_TARGET void loadDyadic(const LinearTiles &t, int64_t mul,
 }
 
 /// Channels c0 .. c0 + 15 along the lanes (a matmul's columns), or one
-/// channel c0 in every lane (`broadcast`: a convolution's row).
-QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0,
-                                bool broadcast, Params &p) {
+/// channel c0 in every lane (Broadcast: a convolution's row).
+template <bool Broadcast>
+QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
   const PackedLinearHeader &h = *t.header;
   const auto *corr = reinterpret_cast<const int32_t *>(t.blob + h.corrOffset);
-  p.corr = broadcast ? _mm512_set1_epi32(corr[c0])
-                     : _mm512_loadu_si512(corr + c0);
+  p.corr =
+      Broadcast ? _mm512_set1_epi32(corr[c0]) : _mm512_loadu_si512(corr + c0);
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
     return;
-  loadDyadic(t, h.mulOffset, h.roundOffset, h.shiftOffset, c0, broadcast,
-             p.acc);
+  loadDyadic<Broadcast>(t, h.mulOffset, h.roundOffset, h.shiftOffset, c0,
+                        p.acc);
   if (readsResidual(h))
-    loadDyadic(t, h.resMulOffset, h.resRoundOffset, h.resShiftOffset, c0,
-               broadcast, p.res);
+    loadDyadic<Broadcast>(t, h.resMulOffset, h.resRoundOffset, h.resShiftOffset,
+                          c0, p.res);
   if (requantThenAdd(h))
-    loadDyadic(t, h.addMulOffset, h.addRoundOffset, h.addShiftOffset, c0,
-               broadcast, p.add);
+    loadDyadic<Broadcast>(t, h.addMulOffset, h.addRoundOffset, h.addShiftOffset,
+                          c0, p.add);
 }
 
 /// Finishes and stores 16 accumulators at output index `index`.
@@ -133,8 +134,9 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
       // The 8-bit intermediate, then its own dyadic (vpmuldq reads the
       // low, sign-correct dword of each int64 lane).
       v[i] = _mm512_add_epi64(v[i], _mm512_set1_epi64(h.midZeroPoint));
-      v[i] = _mm512_min_epi64(_mm512_max_epi64(v[i], _mm512_set1_epi64(h.midLo)),
-                              _mm512_set1_epi64(h.midHi));
+      v[i] =
+          _mm512_min_epi64(_mm512_max_epi64(v[i], _mm512_set1_epi64(h.midLo)),
+                           _mm512_set1_epi64(h.midHi));
       v[i] = _mm512_srav_epi64(
           _mm512_add_epi64(_mm512_mul_epi32(v[i], p.add.mul[i]),
                            p.add.round[i]),
@@ -252,10 +254,10 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
       break;
     __mmask16 mask = maskFor(left);
     if (Cols)
-      loadParams(t, c0, false, p);
+      loadParams<false>(t, c0, p);
     for (int r = 0; r < R; ++r) {
       if (!Cols)
-        loadParams(t, t.channelBase + r0 + r, true, p);
+        loadParams<true>(t, t.channelBase + r0 + r, p);
       finish16(t, p, acc[r][v], (r0 + r) * t.outRowStride + c0, mask);
     }
   }
@@ -317,7 +319,7 @@ QCC_VNNI_TARGET void unpackBlocks(const LinearTiles &t, int64_t b0, int64_t b1,
 } // namespace
 
 QCC_VNNI_TARGET bool qcc_rt::flipBytesVnni(const uint8_t *in, uint8_t *out,
-                                             int64_t n) {
+                                           int64_t n) {
   __m512i m = _mm512_set1_epi8(static_cast<char>(0x80));
   int64_t i = 0;
   for (; i + 256 <= n; i += 256)
@@ -325,7 +327,8 @@ QCC_VNNI_TARGET bool qcc_rt::flipBytesVnni(const uint8_t *in, uint8_t *out,
       _mm512_storeu_si512(out + i + j,
                           _mm512_xor_si512(_mm512_loadu_si512(in + i + j), m));
   for (; i < n; i += 64) {
-    __mmask64 mask = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
+    __mmask64 mask =
+        n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
     _mm512_mask_storeu_epi8(
         out + i, mask,
         _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, in + i), m));

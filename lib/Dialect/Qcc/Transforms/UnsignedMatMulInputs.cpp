@@ -43,8 +43,7 @@ struct Reader {
 /// sums added, when no value leaves int32.
 std::optional<Reader> matchReader(Operation *user, Value lookup) {
   auto matmul = dyn_cast<MatMulOp>(user);
-  if (!matmul || matmul.getLhs() != lookup || matmul.getRhs() == lookup ||
-      !matmul->hasOneUse())
+  if (!matmul || matmul.getLhs() != lookup || !matmul->hasOneUse())
     return std::nullopt;
   DenseIntElementsAttr weight;
   if (!matchPattern(matmul.getRhs(), m_Constant(&weight)) ||
