@@ -11,14 +11,18 @@
 // i32 lane's four products added). 4-bit weights: a matmul's packed
 // vectors are unpacked in registers (a 32-byte broadcast load, a shift, a
 // mask, a subtract: unpackNibbles64); a convolution's filter rows are
-// unpacked 1 KiB per row at a time into a stack buffer the broadcasts read. The
-// epilogue runs on the registers:
-//   acc + corr (i32, wrapping), then per half of 8 lanes in int64:
+// unpacked 1 KiB per row at a time into a stack buffer the broadcasts
+// read. The epilogue:
+//   acc + corr (i32, wrapping), then for the even lanes (the low halves of
+//   the int64 lanes) and the odd ones (shifted right by 32) in int64:
 //   (x * m + round) >> shift   (vpmuldq, vpaddq, vpsravq)
 // which is applyDyadic's int64 path (IntegerMath.h: |x| <= 2^31 and
 // shift <= 62, so the product and the rounding term fit), plus the zero
-// point or the residual's own dyadic, clamped (vpmaxsq/vpminsq) and
-// narrowed to the output type with masked stores for partial blocks.
+// point or the residual's own dyadic, clamped (vpmaxsq/vpminsq), joined
+// back by a shift and a blend (no widening or extracting of halves) and
+// narrowed to the output type with masked stores for partial blocks. The
+// per-channel tables are split into even and odd channels by vpermt2q
+// once per block of 16 columns.
 //
 // Compiled with target attributes only; callers check useVnni() first, so
 // the archive still runs on any x86-64 CPU.
@@ -48,7 +52,7 @@ namespace {
 constexpr int kMaxR = 8, kMaxV = 3;
 
 /// One epilogue dyadic (multiplier, rounding term, shift) of 16 output
-/// lanes as int64, per half of 8.
+/// lanes as int64: [0] holds the even lanes' channels, [1] the odd ones'.
 struct DyadicLanes {
   __m512i mul[2], round[2], shift[2];
 };
@@ -73,23 +77,32 @@ QCC_VNNI_TARGET inline const int64_t *table(const LinearTiles &t,
   return reinterpret_cast<const int64_t *>(t.blob + offset);
 }
 
+/// Entries c0, c0 + 2, ..., c0 + 14 (parity 0) or c0 + 1, ..., c0 + 15
+/// (parity 1) of an int64 table, one per lane.
+QCC_VNNI_TARGET inline __m512i loadParity(const int64_t *table, int64_t c0,
+                                          int parity) {
+  __m512i index = parity ? _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15)
+                         : _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  return _mm512_permutex2var_epi64(_mm512_loadu_si512(table + c0), index,
+                                   _mm512_loadu_si512(table + c0 + 8));
+}
+
 /// The dyadic tables at `mul`, `round`, `shift`: channels c0 .. c0 + 15
 /// along the lanes, or (Broadcast) channel c0 in every lane.
 template <bool Broadcast>
 QCC_VNNI_TARGET void loadDyadic(const LinearTiles &t, int64_t mul,
                                 int64_t round, int64_t shift, int64_t c0,
                                 DyadicLanes &d) {
-  for (int half = 0; half < 2; ++half) {
+  for (int parity = 0; parity < 2; ++parity) {
     if (Broadcast) {
-      d.mul[half] = _mm512_set1_epi64(table(t, mul)[c0]);
-      d.round[half] = _mm512_set1_epi64(table(t, round)[c0]);
-      d.shift[half] = _mm512_set1_epi64(table(t, shift)[c0]);
+      d.mul[parity] = _mm512_set1_epi64(table(t, mul)[c0]);
+      d.round[parity] = _mm512_set1_epi64(table(t, round)[c0]);
+      d.shift[parity] = _mm512_set1_epi64(table(t, shift)[c0]);
       continue;
     }
-    int64_t c = c0 + 8 * half;
-    d.mul[half] = _mm512_loadu_si512(table(t, mul) + c);
-    d.round[half] = _mm512_loadu_si512(table(t, round) + c);
-    d.shift[half] = _mm512_loadu_si512(table(t, shift) + c);
+    d.mul[parity] = loadParity(table(t, mul), c0, parity);
+    d.round[parity] = loadParity(table(t, round), c0, parity);
+    d.shift[parity] = loadParity(table(t, shift), c0, parity);
   }
 }
 
@@ -113,7 +126,18 @@ QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
                           c0, p.add);
 }
 
-/// Finishes and stores 16 accumulators at output index `index`.
+/// applyDyadic of the int32 values in the low halves of `x`'s int64 lanes
+/// (vpmuldq reads them sign-correctly), lanes of parity `i` of `d`.
+QCC_VNNI_TARGET inline __m512i dyadicLow(__m512i x, const DyadicLanes &d,
+                                         int i) {
+  return _mm512_srav_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(x, d.mul[i]), d.round[i]), d.shift[i]);
+}
+
+/// Finishes and stores 16 accumulators at output index `index`. The even
+/// lanes are the low halves of the int64 lanes, the odd ones those shifted
+/// right by 32 bits, so no lane is widened or extracted; the clamped
+/// results are joined back by a shift and a blend.
 QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
                               __m512i acc, int64_t index, __mmask16 mask) {
   const PackedLinearHeader &h = *t.header;
@@ -126,29 +150,34 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
   bool mid = requantThenAdd(h);
   __m512i residual = add ? load16(h.residualDtype, t.residual, index, mask)
                          : _mm512_setzero_si512();
-  __m512i zp = _mm512_set1_epi64(h.zeroPoint);
+  // clamp(v + zp, lo, hi) = clamp(v, lo - zp, hi - zp) + zp; the zero
+  // point is added after the join, in int32.
+  int64_t zp = add ? 0 : h.zeroPoint;
+  __m512i lo = _mm512_set1_epi64(h.lo - zp), hi = _mm512_set1_epi64(h.hi - zp);
   __m512i v[2];
   for (int i = 0; i < 2; ++i) {
-    v[i] = dyadic8(half(x, i), p.acc.mul[i], p.acc.round[i], p.acc.shift[i]);
+    __m512i xi = i ? _mm512_srli_epi64(x, 32) : x;
+    v[i] = dyadicLow(xi, p.acc, i);
     if (mid) {
-      // The 8-bit intermediate, then its own dyadic (vpmuldq reads the
-      // low, sign-correct dword of each int64 lane).
+      // The 8-bit intermediate, then its own dyadic.
       v[i] = _mm512_add_epi64(v[i], _mm512_set1_epi64(h.midZeroPoint));
       v[i] =
           _mm512_min_epi64(_mm512_max_epi64(v[i], _mm512_set1_epi64(h.midLo)),
                            _mm512_set1_epi64(h.midHi));
-      v[i] = _mm512_srav_epi64(
-          _mm512_add_epi64(_mm512_mul_epi32(v[i], p.add.mul[i]),
-                           p.add.round[i]),
-          p.add.shift[i]);
+      v[i] = dyadicLow(v[i], p.add, i);
     }
-    v[i] = add ? _mm512_add_epi64(v[i], dyadic8(half(residual, i), p.res.mul[i],
-                                                p.res.round[i], p.res.shift[i]))
-               : _mm512_add_epi64(v[i], zp);
+    if (add)
+      v[i] = _mm512_add_epi64(
+          v[i],
+          dyadicLow(i ? _mm512_srli_epi64(residual, 32) : residual, p.res, i));
+    v[i] = _mm512_min_epi64(_mm512_max_epi64(v[i], lo), hi);
   }
-  store16(
-      h.outputDtype, t.out, index, mask,
-      clampJoin(v[0], v[1], _mm512_set1_epi64(h.lo), _mm512_set1_epi64(h.hi)));
+  __m512i joined =
+      _mm512_mask_blend_epi32(0xAAAA, v[0], _mm512_slli_epi64(v[1], 32));
+  if (zp)
+    joined =
+        _mm512_add_epi32(joined, _mm512_set1_epi32(static_cast<int32_t>(zp)));
+  store16(h.outputDtype, t.out, index, mask, joined);
 }
 
 /// 64 signed weight bytes from 32 bytes of nibbles (PackedLinear.h): both
@@ -169,6 +198,27 @@ QCC_VNNI_TARGET inline __m512i unpackNibbles64(const uint8_t *src) {
 /// time (1 KiB per row, on the stack).
 constexpr int64_t kNibbleChunkGroups = 256;
 
+/// One group of four k: the V packed vectors of group g times row r's
+/// four bytes at base[r] + offset, into acc.
+template <bool Cols, int R, int V, bool Nibbles>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
+     int64_t vecBytes, int64_t g, const uint8_t *const *base, int64_t offset) {
+  __m512i b[V];
+  for (int v = 0; v < V; ++v) {
+    const uint8_t *at = packed + v * blockStride + g * vecBytes;
+    b[v] = Cols && Nibbles ? unpackNibbles64(at) : _mm512_loadu_si512(at);
+  }
+  for (int r = 0; r < R; ++r) {
+    int32_t word;
+    memcpy(&word, base[r] + offset, 4);
+    __m512i a = _mm512_set1_epi32(word);
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
+                       : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+  }
+}
+
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
 template <bool Cols, int R, int V, bool Nibbles>
 QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
@@ -182,70 +232,61 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const uint8_t *rows[R];
   for (int r = 0; r < R; ++r)
     rows[r] = t.rows + (r0 + r) * t.rowStride;
-  // Groups whose four broadcast bytes are all in the row (a matmul's
-  // activation rows have k bytes; a convolution's weight rows k4). The
-  // last, partial group of a matmul row is read from a zero-padded copy
-  // (the packed weights there are zero too).
-  int64_t whole = Cols ? h.k / 4 : groups;
-  const uint8_t *tails[R];
-  uint8_t tailBytes[R][4];
-  for (int r = 0; r < R; ++r) {
-    tails[r] = tailBytes[r];
-    memset(tailBytes[r], 0, 4);
-    if (whole < groups)
-      memcpy(tailBytes[r], rows[r] + 4 * whole,
-             static_cast<size_t>(h.k - 4 * whole));
-  }
-  // 4-bit filter rows are unpacked a chunk at a time (every chunk starts
-  // at a 64-weight vector; rows hold whole vectors).
-  alignas(64)
-      uint8_t buf[unpackRows ? R : 1][unpackRows ? 4 * kNibbleChunkGroups : 64];
-  const uint8_t *bufRows[R];
-  for (int r = 0; r < R; ++r)
-    bufRows[r] = buf[unpackRows ? r : 0];
   // The accumulators are never address-taken, so they stay in registers.
   __m512i acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       acc[r][v] = _mm512_setzero_si512();
-  // Segments of groups [g0, g1) whose row bytes are at base[r] + 4 * (g -
-  // gBase): whole groups then the tail, or one per unpacked chunk.
-  int64_t segments =
-      unpackRows ? (groups + kNibbleChunkGroups - 1) / kNibbleChunkGroups : 2;
-  for (int64_t seg = 0; seg < segments; ++seg) {
-    const uint8_t *const *base;
-    int64_t g0, g1;
-    if (unpackRows) {
-      g0 = seg * kNibbleChunkGroups;
-      g1 = g0 + kNibbleChunkGroups < groups ? g0 + kNibbleChunkGroups : groups;
+  if (unpackRows) {
+    // 4-bit filter rows are unpacked a chunk at a time into a stack buffer
+    // (every chunk starts at a 64-weight vector; rows hold whole vectors).
+    alignas(64) uint8_t buf[R][4 * kNibbleChunkGroups];
+    const uint8_t *bufRows[R];
+    for (int r = 0; r < R; ++r)
+      bufRows[r] = buf[r];
+    for (int64_t g0 = 0; g0 < groups; g0 += kNibbleChunkGroups) {
+      int64_t g1 =
+          g0 + kNibbleChunkGroups < groups ? g0 + kNibbleChunkGroups : groups;
       int64_t vectors = (4 * (g1 - g0) + 63) / 64;
       for (int r = 0; r < R; ++r)
         for (int64_t q = 0; q < vectors; ++q)
           _mm512_store_si512(buf[r] + 64 * q,
                              unpackNibbles64(rows[r] + 2 * g0 + 32 * q));
-      base = bufRows;
-    } else {
-      g0 = seg ? whole : 0;
-      g1 = seg ? groups : whole;
-      base = seg ? tails : rows;
+      for (int64_t g = g0; g < g1; ++g)
+        step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
+                                  bufRows, 4 * (g - g0));
     }
-    int64_t gBase = g0;
-    for (int64_t g = g0; g < g1; ++g) {
-      __m512i b[V];
-      for (int v = 0; v < V; ++v) {
-        const uint8_t *at = packed + v * blockStride + g * vecBytes;
-        b[v] = Cols && Nibbles ? unpackNibbles64(at) : _mm512_loadu_si512(at);
-      }
+  } else {
+    // Groups whose four broadcast bytes are all in the row (a matmul's
+    // activation rows have k bytes; a convolution's weight rows k4), then
+    // at most one partial group of a matmul row, read from a zero-padded
+    // copy (the packed weights there are zero too). The tail is straight
+    // code, not a second loop: with two loops the register allocator gave
+    // the accumulators different registers in each and copied five of them
+    // on every iteration of the main loop.
+    int64_t whole = Cols ? h.k / 4 : groups;
+    for (int64_t g = 0; g < whole; ++g)
+      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g, rows,
+                                4 * g);
+    if (whole < groups) {
+      uint8_t tailBytes[R][4];
+      const uint8_t *tails[R];
       for (int r = 0; r < R; ++r) {
-        int32_t word;
-        memcpy(&word, base[r] + 4 * (g - gBase), 4);
-        __m512i a = _mm512_set1_epi32(word);
-        for (int v = 0; v < V; ++v)
-          acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
-                           : _mm512_dpbusd_epi32(acc[r][v], b[v], a);
+        tails[r] = tailBytes[r];
+        memset(tailBytes[r], 0, 4);
+        memcpy(tailBytes[r], rows[r] + 4 * whole,
+               static_cast<size_t>(h.k - 4 * whole));
       }
+      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, whole,
+                                tails, 0);
     }
   }
+  // The epilogue loop is too big to unroll, so it indexes a copy: acc
+  // itself is only ever indexed by constants and lives in registers.
+  __m512i sums[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      sums[r][v] = acc[r][v];
   Params p;
   for (int v = 0; v < V; ++v) {
     int64_t c0 = (b0 + v) * 16;
@@ -258,7 +299,7 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     for (int r = 0; r < R; ++r) {
       if (!Cols)
         loadParams<true>(t, t.channelBase + r0 + r, p);
-      finish16(t, p, acc[r][v], (r0 + r) * t.outRowStride + c0, mask);
+      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride + c0, mask);
     }
   }
 }
