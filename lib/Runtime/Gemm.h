@@ -31,6 +31,31 @@ bool gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
               const void *a, bool aSigned, int64_t lda, const void *b,
               bool bSigned, int64_t ldb, int32_t *c, int64_t ldc);
 
+/// Pieces of the VNNI path for callers that pack B themselves (the fused
+/// attention); callers check useVnni() first. The packed layout: blocks of
+/// 16 columns, each `groups` x 64 bytes, lane l of group g holding the four
+/// bytes B[4g..4g+3][16 * block + l] (zero past n); corr holds 16 * blocks
+/// i32 column corrections.
+///
+/// B = the transpose of `n` rows of signed bytes (row j at rows + j *
+/// stride, 4 * groups bytes each), packed by dword gathers; corr[j] =
+/// scale * (sum of row j), wrapping.
+void packRowsVnni(const uint8_t *rows, int64_t stride, int64_t n,
+                  int64_t groups, int32_t scale, uint8_t *packed,
+                  int32_t *corr);
+/// B = k x n bytes (row stride ldb), as gemmVnni packs it, with corr =
+/// scale * (column sums of B).
+void packColumnsVnni(const uint8_t *b, int64_t ldb, int64_t k, int64_t n,
+                     bool bSigned, int32_t scale, uint8_t *packed,
+                     int32_t *corr);
+/// C (m x n, ldc) = A x B + corr, serially: A is m rows of lda >= 4 *
+/// groups readable bytes, each 4-byte group XORed with aXor; aUnsigned
+/// says which operand vpdpbusd reads as unsigned.
+void productVnni(int64_t m, int64_t n, int64_t groups, const uint8_t *a,
+                 int64_t lda, uint32_t aXor, bool aUnsigned,
+                 const uint8_t *packed, const int32_t *corr, int32_t *c,
+                 int64_t ldc);
+
 } // namespace qcc_rt
 
 #endif // QCC_LIB_RUNTIME_GEMM_H

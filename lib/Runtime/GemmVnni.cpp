@@ -173,6 +173,64 @@ QCC_VNNI_TARGET void packB(const uint8_t *b, int64_t ldb, int64_t k, int64_t n,
 
 } // namespace
 
+QCC_VNNI_TARGET void qcc_rt::packRowsVnni(const uint8_t *rows, int64_t stride,
+                                          int64_t n, int64_t groups,
+                                          int32_t scale, uint8_t *packed,
+                                          int32_t *corr) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  const __m512i offsets = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(static_cast<int32_t>(stride)));
+  for (int64_t jb = 0, blocks = (n + 15) / 16; jb < blocks; ++jb) {
+    int64_t left = n - jb * 16;
+    __mmask16 cols =
+        left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    const uint8_t *base = rows + jb * 16 * stride;
+    __m512i sum = _mm512_setzero_si512();
+    for (int64_t g = 0; g < groups; ++g) {
+      __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), cols,
+                                              offsets, base + 4 * g, 1);
+      _mm512_storeu_si512(packed + (jb * groups + g) * 64, v);
+      sum = _mm512_dpbusd_epi32(sum, ones, v);
+    }
+    _mm512_storeu_si512(corr + jb * 16,
+                        _mm512_mullo_epi32(sum, _mm512_set1_epi32(scale)));
+  }
+}
+
+void qcc_rt::productVnni(int64_t m, int64_t n, int64_t groups, const uint8_t *a,
+                         int64_t lda, uint32_t aXor, bool aUnsigned,
+                         const uint8_t *packed, const int32_t *corr, int32_t *c,
+                         int64_t ldc) {
+  VnniProblem p;
+  p.m = m;
+  p.n = n;
+  p.groups = groups;
+  p.blocks = (n + 15) / 16;
+  p.a = a;
+  p.lda = lda;
+  p.aXor = aXor;
+  p.b = packed;
+  p.corr = corr;
+  p.c = c;
+  p.ldc = ldc;
+  for (int64_t i = 0; i < m; i += kRows) {
+    int r = static_cast<int>(m - i < kRows ? m - i : kRows);
+    for (int64_t jb = 0; jb < p.blocks; jb += kBlocks) {
+      int v =
+          static_cast<int>(p.blocks - jb < kBlocks ? p.blocks - jb : kBlocks);
+      (aUnsigned ? pickTile<true>(r, v) : pickTile<false>(r, v))(p, i, jb);
+    }
+  }
+}
+
+void qcc_rt::packColumnsVnni(const uint8_t *b, int64_t ldb, int64_t k,
+                             int64_t n, bool bSigned, int32_t scale,
+                             uint8_t *packed, int32_t *corr) {
+  packB(b, ldb, k, n, bSigned, scale, (k + 3) / 4, 0, (n + 15) / 16, packed,
+        corr);
+}
+
 bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
                       const void *a, bool aSigned, int64_t lda, const void *b,
                       bool bSigned, int64_t ldb, int32_t *c, int64_t ldc) {
@@ -250,6 +308,16 @@ bool qcc_rt::gemmVnni(qcc_rt_context *ctx, int64_t m, int64_t n, int64_t k,
 }
 
 #else
+
+void qcc_rt::packRowsVnni(const uint8_t *, int64_t, int64_t, int64_t, int32_t,
+                          uint8_t *, int32_t *) {}
+
+void qcc_rt::productVnni(int64_t, int64_t, int64_t, const uint8_t *, int64_t,
+                         uint32_t, bool, const uint8_t *, const int32_t *,
+                         int32_t *, int64_t) {}
+
+void qcc_rt::packColumnsVnni(const uint8_t *, int64_t, int64_t, int64_t, bool,
+                             int32_t, uint8_t *, int32_t *) {}
 
 bool qcc_rt::gemmVnni(qcc_rt_context *, int64_t, int64_t, int64_t, const void *,
                       bool, int64_t, const void *, bool, int64_t, int32_t *,

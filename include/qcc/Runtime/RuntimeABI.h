@@ -183,6 +183,15 @@ QCC_RT_KERNEL(int_gelu);
 QCC_RT_KERNEL(int_layer_norm);
 QCC_RT_KERNEL(lookup);
 
+/* Fused attention (lib/Target/CPU/FuseAttention.h): inputs q [B, Sq, H, D],
+   k and v [B, Sk, H, D] (i8/u8)[, key_mask [B, Sk]]; output [B, Sq, H, D]:
+   transpose(requant(matmul(int_softmax(matmul(q', k'), key_mask), v')))
+   with q' = q and v' = v transposed 0 2 1 3, k' = k transposed 0 2 3 1,
+   the result transposed back 0 2 1 3. attrs: int_softmax's seven, then
+   the requant's input_zero_point, output_zero_point, min, max,
+   multiplier, shift (one per tensor). */
+QCC_RT_KERNEL(attention);
+
 /* Reductions and pooling.
    reduce_sum, reduce_max: attrs keepdims, [n] axes.
    max_pool: attrs [n] kernel_shape, [n] strides, [2n] pads, [n] dilations. */

@@ -17,6 +17,7 @@
 #include "qcc/Target/CPU/CPUTarget.h"
 
 #include "Dtypes.h"
+#include "FuseAttention.h"
 #include "FuseLinear.h"
 #include "MemoryPlan.h"
 
@@ -271,6 +272,7 @@ private:
   /// The ONNX node an op came from, or "" (the kernel names it).
   std::string getOpName(Operation *op);
   LogicalResult emitLinear(const FusedLinear &chain);
+  LogicalResult emitAttention(const FusedAttention &chain);
   LogicalResult emitRunFunction();
   void emitDescriptorAndApi();
 
@@ -281,6 +283,7 @@ private:
   Type ptrTy, i64Ty, i32Ty, f64Ty;
   LLVM::LLVMStructType tensorTy, ioTy, modelTy, opTy;
   LinearFusion fusion;
+  AttentionFusion attention;
   MemoryPlan plan;
   unsigned globalCounter = 0;
   llvm::StringMap<LLVM::LLVMFuncOp> decls;
@@ -471,6 +474,24 @@ LogicalResult Lowering::emitLinear(const FusedLinear &chain) {
   return success();
 }
 
+LogicalResult Lowering::emitAttention(const FusedAttention &chain) {
+  SmallVector<Desc> ins;
+  for (Value input : {chain.q, chain.k, chain.v, chain.mask}) {
+    if (!input)
+      continue;
+    FailureOr<Value> data = getData(input);
+    if (failed(data))
+      return failure();
+    ins.push_back(describe(input, *data));
+  }
+  FailureOr<Value> out = getData(chain.result);
+  if (failed(out))
+    return failure();
+  callKernel("attention", getOpName(chain.softmax), ins,
+             describe(chain.result, *out), chain.attrs);
+  return success();
+}
+
 LogicalResult Lowering::emitRunFunction() {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(out.getBody());
@@ -485,8 +506,14 @@ LogicalResult Lowering::emitRunFunction() {
   b.setInsertionPointToStart(entry);
 
   for (Operation &op : fn.getBody().front().without_terminator()) {
-    if (isa<ConstantOp, ReshapeOp>(op) || fusion.isAbsorbed(&op))
+    if (isa<ConstantOp, ReshapeOp>(op) || fusion.isAbsorbed(&op) ||
+        attention.isAbsorbed(&op))
       continue;
+    if (const FusedAttention *chain = attention.getChain(&op)) {
+      if (failed(emitAttention(*chain)))
+        return failure();
+      continue;
+    }
     if (const FusedLinear *chain = fusion.getChain(&op)) {
       if (failed(emitLinear(*chain)))
         return failure();
@@ -712,7 +739,8 @@ LogicalResult Lowering::run() {
     if (getDType(cast<RankedTensorType>(t).getElementType()) < 0)
       return fn.emitError("unsupported output type ") << t;
   fusion = LinearFusion::analyze(fn);
-  plan = planMemory(fn, &fusion);
+  attention = AttentionFusion::analyze(fn);
+  plan = planMemory(fn, &fusion, &attention);
   if (failed(emitRunFunction()))
     return failure();
   emitDescriptorAndApi();

@@ -6,6 +6,7 @@
 
 #include "MemoryPlan.h"
 
+#include "FuseAttention.h"
 #include "FuseLinear.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
@@ -25,7 +26,8 @@ static int64_t getByteSize(Value v) {
   return std::max<int64_t>(type.getNumElements() * bytes, 1);
 }
 
-MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion) {
+MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion,
+                                 const AttentionFusion *attention) {
   Block &block = fn.getBody().front();
   llvm::DenseMap<Operation *, int64_t> index;
   int64_t n = 0;
@@ -48,11 +50,19 @@ MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion) {
       Value s = storage(operand);
       lastUse[s] = std::max(lastUse.lookup(s), index[&op]);
     }
+  if (attention)
+    for (const FusedAttention &chain : attention->getChains())
+      for (Value input : {chain.q, chain.k, chain.v, chain.mask})
+        if (input) {
+          Value s = storage(input);
+          lastUse[s] = std::max(lastUse.lookup(s), index[chain.root]);
+        }
   SmallVector<Interval> intervals;
   for (Operation &op : block) {
     if (isa<ConstantOp, ReshapeOp>(op) || op.getNumResults() != 1)
       continue;
-    if (fusion && fusion->isAbsorbed(&op))
+    if ((fusion && fusion->isAbsorbed(&op)) ||
+        (attention && attention->isAbsorbed(&op)))
       continue;
     Value v = op.getResult(0);
     if (const FusedLinear *chain = fusion ? fusion->getChain(&op) : nullptr)

@@ -35,13 +35,17 @@ public:
   int64_t arenaBytes = 0;
 };
 
+class AttentionFusion;
 class LinearFusion;
 
 /// Plans the arena of `fn`: a slot for every result of an op other than
 /// qcc.constant and qcc.reshape (which aliases its input). With `fusion`,
 /// a fused chain's result is written at its root (its slot starts there)
-/// and the values inside the chain get none.
-MemoryPlan planMemory(func::FuncOp fn, const LinearFusion *fusion = nullptr);
+/// and the values inside the chain get none. With `attention`, the absorbed
+/// ops' values get none either, and the chain's inputs stay alive up to its
+/// root (the call that reads them).
+MemoryPlan planMemory(func::FuncOp fn, const LinearFusion *fusion = nullptr,
+                      const AttentionFusion *attention = nullptr);
 
 } // namespace mlir::qcc
 

@@ -100,6 +100,8 @@ def main():
                 # The residual adds after the attention output and FFN2
                 # projections run in the fused linear's epilogue (requant
                 # then add); only the embedding sum stays a requant_add.
+                # Each layer's attention (transposes, both products, the
+                # softmax and the requant) is one qcc_rt_attention call.
                 ll = os.path.join(work, f"{name}.ll")
                 run([qcc, onnx, "--calibration", calib, "--emit=llvm", "-o", ll]
                     + shapes, env=env)
@@ -107,7 +109,10 @@ def main():
                     text = f.read()
                 print(f"{name}: requant_add calls "
                       f"{text.count('call i32 @qcc_rt_requant_add(')}, linear calls "
-                      f"{text.count('call i32 @qcc_rt_linear(')}")
+                      f"{text.count('call i32 @qcc_rt_linear(')}, attention "
+                      f"calls {text.count('call i32 @qcc_rt_attention(')}, "
+                      f"softmax calls "
+                      f"{text.count('call i32 @qcc_rt_int_softmax(')}")
         except RuntimeError as e:
             print(f"{name}: FAILED to build or interpret\n{e}")
             failed += 1
