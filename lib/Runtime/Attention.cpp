@@ -209,18 +209,9 @@ QCC_RT_DEFINE_KERNEL(attention) {
       int64_t b = task / heads, h = task % heads;
       if (mask && b != keepBatch) {
         keepBatch = b;
-        for (int64_t w = 0; w < (sk + 15) / 16; ++w)
-          keepBits[w] = 0;
-        dispatchInt(mask->dtype, [&](auto tag) {
-          using M = typename decltype(tag)::type;
-          const M *m = static_cast<const M *>(mask->data) + b * sk;
-          for (int64_t j = 0; j < sk; ++j) {
-            keep[j] = m[j] != 0;
-            if (keep[j])
-              keepBits[j / 16] =
-                  static_cast<uint16_t>(keepBits[j / 16] | (1u << (j % 16)));
-          }
-        });
+        getKeepBits(*mask, b * sk, sk, keepBits);
+        for (int64_t j = 0; j < sk; ++j)
+          keep[j] = (keepBits[j / 16] >> (j % 16)) & 1;
       }
       const auto *qHead =
           static_cast<const uint8_t *>(q.data) + (b * sq * heads + h) * dim;

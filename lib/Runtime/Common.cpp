@@ -518,3 +518,17 @@ bool qcc_rt::useVnni() {
   }
   return state == 2;
 }
+
+// Declared in Internal.h.
+void qcc_rt::getKeepBits(const qcc_rt_tensor &mask, int64_t base,
+                         int64_t length, uint16_t *bits) {
+  for (int64_t w = 0; w < (length + 15) / 16; ++w)
+    bits[w] = 0;
+  dispatchInt(mask.dtype, [&](auto tag) {
+    using M = typename decltype(tag)::type;
+    const M *m = static_cast<const M *>(mask.data) + base;
+    for (int64_t j = 0; j < length; ++j)
+      if (m[j] != 0)
+        bits[j / 16] = static_cast<uint16_t>(bits[j / 16] | (1u << (j % 16)));
+  });
+}

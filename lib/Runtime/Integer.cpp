@@ -172,20 +172,6 @@ bool isVectorDtype(int64_t dtype) {
          dtype == QCC_I32;
 }
 
-/// Bit j % 16 of bits[j / 16] = (mask[base + j] != 0), for j < length.
-void getKeepBits(const qcc_rt_tensor &mask, int64_t base, int64_t length,
-                 uint16_t *bits) {
-  for (int64_t w = 0; w < (length + 15) / 16; ++w)
-    bits[w] = 0;
-  dispatchInt(mask.dtype, [&](auto tag) {
-    using M = typename decltype(tag)::type;
-    const M *m = static_cast<const M *>(mask.data) + base;
-    for (int64_t j = 0; j < length; ++j)
-      if (m[j] != 0)
-        bits[j / 16] = static_cast<uint16_t>(bits[j / 16] | (1u << (j % 16)));
-  });
-}
-
 /// Scratch memory of `bytes`, freed at scope exit.
 struct Scratch {
   void *data;

@@ -147,6 +147,11 @@ size_t getElementSize(int64_t dtype);
 const char *getDtypeName(int64_t dtype);
 bool isIntegerDtype(int64_t dtype); // i64, i32, i16, i8, u8, bool
 
+/// Bit j % 16 of bits[j / 16] = (mask[base + j] != 0), for j < length, of
+/// an integer `mask` (int_softmax's and attention's key mask).
+void getKeepBits(const qcc_rt_tensor &mask, int64_t base, int64_t length,
+                 uint16_t *bits);
+
 int64_t getNumElements(const int64_t *shape, int64_t rank);
 inline int64_t getNumElements(const qcc_rt_tensor &t) {
   return getNumElements(t.shape, t.rank);
