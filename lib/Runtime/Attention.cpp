@@ -130,14 +130,7 @@ QCC_RT_DEFINE_KERNEL(attention) {
 
   // attrs 0-6: int_softmax's; 7-12: the requant's input and output zero
   // points, min, max, multiplier, shift.
-  mlir::qcc::IntSoftmaxParams params;
-  params.inputBits = static_cast<int32_t>(attrs[0]);
-  params.toExpScale = {static_cast<int32_t>(attrs[1]),
-                       static_cast<int32_t>(attrs[2])};
-  params.polyB = attrs[3];
-  params.polyC = attrs[4];
-  params.toE16 = {static_cast<int32_t>(attrs[5]),
-                  static_cast<int32_t>(attrs[6])};
+  mlir::qcc::IntSoftmaxParams params = readSoftmaxParams(attrs);
   ContextRequant rq;
   rq.inZp = attrs[7];
   rq.outZp = attrs[8];
@@ -275,11 +268,7 @@ QCC_RT_DEFINE_KERNEL(attention) {
     return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
                             name);
   if (badRow < batch * heads * sq)
-    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
-                            "int_softmax row %lld: the kept scores differ by "
-                            "2^%d or more, beyond input_bits = %d",
-                            (long long)badRow, params.inputBits,
-                            params.inputBits);
+    return softmaxSpreadError(ctx, badRow, params);
   return QCC_OK;
 }
 

@@ -404,14 +404,7 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
     return unsupportedDtype(ctx, name, output->dtype);
   const qcc_rt_tensor &in = inputs[0];
   const qcc_rt_tensor *mask = num_inputs > 1 ? &inputs[1] : nullptr;
-  mlir::qcc::IntSoftmaxParams params;
-  params.inputBits = static_cast<int32_t>(attrs[0]);
-  params.toExpScale = {static_cast<int32_t>(attrs[1]),
-                       static_cast<int32_t>(attrs[2])};
-  params.polyB = attrs[3];
-  params.polyC = attrs[4];
-  params.toE16 = {static_cast<int32_t>(attrs[5]),
-                  static_cast<int32_t>(attrs[6])};
+  mlir::qcc::IntSoftmaxParams params = readSoftmaxParams(attrs);
   int64_t total = getNumElements(in);
   if (total == 0)
     return QCC_OK;
@@ -505,11 +498,7 @@ QCC_RT_DEFINE_KERNEL(int_softmax) {
     return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY, "%s: out of memory",
                             name);
   if (badRow < rows)
-    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
-                            "int_softmax row %lld: the kept scores differ by "
-                            "2^%d or more, beyond input_bits = %d",
-                            (long long)badRow, params.inputBits,
-                            params.inputBits);
+    return softmaxSpreadError(ctx, badRow, params);
   return QCC_OK;
 }
 

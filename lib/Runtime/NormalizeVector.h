@@ -28,6 +28,28 @@ namespace qcc_rt {
 // int_softmax
 //===----------------------------------------------------------------------===//
 
+/// int_softmax's seven attrs (RuntimeABI.h), which attention's begin with.
+inline mlir::qcc::IntSoftmaxParams readSoftmaxParams(const int64_t *attrs) {
+  mlir::qcc::IntSoftmaxParams params;
+  params.inputBits = static_cast<int32_t>(attrs[0]);
+  params.toExpScale = {static_cast<int32_t>(attrs[1]),
+                       static_cast<int32_t>(attrs[2])};
+  params.polyB = attrs[3];
+  params.polyC = attrs[4];
+  params.toE16 = {static_cast<int32_t>(attrs[5]),
+                  static_cast<int32_t>(attrs[6])};
+  return params;
+}
+
+/// Records the error of score row `row` breaking the input_bits promise.
+inline int32_t softmaxSpreadError(qcc_rt_context *ctx, int64_t row,
+                                  const mlir::qcc::IntSoftmaxParams &params) {
+  return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                          "int_softmax row %lld: the kept scores differ by "
+                          "2^%d or more, beyond input_bits = %d",
+                          (long long)row, params.inputBits, params.inputBits);
+}
+
 /// Whether softmaxRowAvx512 equals intSoftmaxRow for rows of `length` with
 /// `params`: whenever the parameters pass checkIntSoftmaxBounds, which the
 /// scalar row requires too (its bounds are all the vector arithmetic
