@@ -13,6 +13,7 @@
 
 #include "qcc/Config.h"
 #include "qcc/Dialect/Qcc/IR/QccDialect.h"
+#include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Frontend/ONNX/LoadModel.h"
 #include "qcc/Frontend/ONNX/ONNXImporter.h"
 #include "qcc/Pipelines/MeasureLibrary.h"
@@ -97,6 +98,12 @@ cl::opt<std::string> mcpu("mcpu",
                                    "name, or native"),
                           cl::value_desc("cpu"), cl::init("x86-64-v2"),
                           cl::cat(qccCategory));
+cl::opt<bool> generateElementwise(
+    "codegen-elementwise",
+    cl::desc("Compile per-tensor requant/requant_add groups into generated "
+             "vector kernels (linalg -> vector -> LLVM) instead of runtime "
+             "calls (default on)"),
+    cl::init(true), cl::cat(qccCategory));
 cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
                        cl::init('2'), cl::value_desc("N"),
                        cl::cat(qccCategory));
@@ -194,10 +201,26 @@ void printIntegerInterface(ModuleOp module) {
   }
 }
 
+/// Whether `module` is already an integer graph (qcc IR written by
+/// --emit=mlir, or by hand): no op computes a float value but the boundary
+/// qcc.dequantize.
+bool isIntegerGraph(ModuleOp module) {
+  WalkResult result = module.walk([](Operation *op) {
+    if (isa<qcc::DequantizeOp>(op))
+      return WalkResult::advance();
+    for (Type t : op->getResultTypes())
+      if (isa<FloatType>(getElementTypeOrSelf(t)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
+}
+
 /// --emit=llvm|obj|lib: the CPU backend.
 bool emitCode(ModuleOp module) {
   qcc::CPUTargetOptions options;
   options.cpu = mcpu;
+  options.generateElementwise = generateElementwise;
   options.prefix = emitKind == EmitKind::Lib ? qcc::getLibraryPrefix(outputFile)
                                              : std::string("model");
   FailureOr<OwningOpRef<ModuleOp>> lowered =
@@ -325,7 +348,12 @@ int main(int argc, char **argv) {
   // A mixed-precision report waits for the library, to add its measured
   // latency.
   std::optional<qcc::DeferredReport> report;
-  if (precision != Precision::Fp32) {
+  bool integerInput = llvm::sys::path::extension(inputFile) == ".mlir" &&
+                      isIntegerGraph(*module);
+  if (integerInput && precision != Precision::Fp32)
+    llvm::errs() << "qcc: note: '" << inputFile
+                 << "' is an integer graph already: no quantization\n";
+  if (precision != Precision::Fp32 && !integerInput) {
     qcc::QuantizeOptions quantize =
         quantizeFlags.getOptions(precision == Precision::Mixed);
     quantize.progress = &llvm::errs();

@@ -17,7 +17,9 @@
 #include "qcc/Target/CPU/CPUTarget.h"
 
 #include "Dtypes.h"
+#include "ElementwiseKernels.h"
 #include "FuseAttention.h"
+#include "FuseElementwise.h"
 #include "FuseLinear.h"
 #include "MemoryPlan.h"
 
@@ -25,8 +27,15 @@
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
 #include "qcc/Runtime/RuntimeABI.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -269,6 +278,13 @@ private:
   /// function when it is not QCC_OK; then reports the op done.
   void callKernel(StringRef kernel, StringRef name, ArrayRef<Desc> ins,
                   Desc out, ArrayRef<int64_t> attrs);
+  /// Returns `rc` from the run function when it is not QCC_OK, then reports
+  /// op `name` (run by `kernel`) done.
+  void checkStatus(Value rc, StringRef kernel, StringRef name);
+  /// Builds, vectorizes and lowers the kernels of the elementwise groups,
+  /// and their task functions (qcc_rt_task_fn) for qcc_rt_run_generated.
+  LogicalResult emitGeneratedKernels();
+  LogicalResult emitElementwise(const ElementwiseGroup &group);
   /// The ONNX node an op came from, or "" (the kernel names it).
   std::string getOpName(Operation *op);
   LogicalResult emitLinear(const FusedLinear &chain);
@@ -284,6 +300,10 @@ private:
   LLVM::LLVMStructType tensorTy, ioTy, modelTy, opTy;
   LinearFusion fusion;
   AttentionFusion attention;
+  ElementwiseFusion elementwise;
+  /// Per elementwise group (by its root): the AVX-512 and portable tasks.
+  llvm::DenseMap<Operation *, std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>>
+      tasks;
   MemoryPlan plan;
   unsigned globalCounter = 0;
   llvm::StringMap<LLVM::LLVMFuncOp> decls;
@@ -422,6 +442,10 @@ void Lowering::callKernel(StringRef kernel, StringRef name,
           b, loc(), getKernelDecl(kernel),
           ValueRange{ctxArg, inDesc, constI64(ins.size()), outDesc, attrPtr})
           .getResult();
+  checkStatus(rc, kernel, name);
+}
+
+void Lowering::checkStatus(Value rc, StringRef kernel, StringRef name) {
   Value zero =
       LLVM::ConstantOp::create(b, loc(), i32Ty, b.getI32IntegerAttr(0));
   Value failed =
@@ -492,6 +516,83 @@ LogicalResult Lowering::emitAttention(const FusedAttention &chain) {
   return success();
 }
 
+LogicalResult Lowering::emitGeneratedKernels() {
+  if (elementwise.getGroups().empty())
+    return success();
+  OpBuilder::InsertionGuard guard(b);
+  SmallVector<std::pair<std::string, std::string>> names;
+  for (auto [i, group] : llvm::enumerate(elementwise.getGroups())) {
+    std::string base = options.prefix + "__kernel" + std::to_string(i);
+    names.emplace_back(base + "_avx512", base + "_portable");
+    buildElementwiseKernel(b, out, group, names.back().first, true);
+    buildElementwiseKernel(b, out, group, names.back().second, false);
+  }
+  if (failed(lowerKernels(out)))
+    return failure();
+  // task(ptrs, begin, end): kernel(ptrs[0], ..., ptrs[n], begin, end).
+  b.setInsertionPointToEnd(out.getBody());
+  auto taskTy = LLVM::LLVMFunctionType::get(
+      LLVM::LLVMVoidType::get(b.getContext()), {ptrTy, i64Ty, i64Ty});
+  for (auto [group, name] : llvm::zip(elementwise.getGroups(), names)) {
+    int32_t numPointers = group.inputs.size() + 1;
+    auto makeTask = [&](StringRef kernelName) {
+      auto kernel = out.lookupSymbol<LLVM::LLVMFuncOp>(kernelName);
+      auto task =
+          LLVM::LLVMFuncOp::create(b, loc(), (kernelName + "_task").str(),
+                                   taskTy, LLVM::Linkage::Internal);
+      OpBuilder::InsertionGuard inner(b);
+      Block *entry = task.addEntryBlock(b);
+      b.setInsertionPointToStart(entry);
+      SmallVector<Value> args;
+      for (int32_t i = 0; i < numPointers; ++i) {
+        Value slot =
+            LLVM::GEPOp::create(b, loc(), ptrTy, ptrTy, entry->getArgument(0),
+                                ArrayRef<LLVM::GEPArg>{i});
+        args.push_back(LLVM::LoadOp::create(b, loc(), ptrTy, slot));
+      }
+      args.push_back(entry->getArgument(1));
+      args.push_back(entry->getArgument(2));
+      LLVM::CallOp::create(b, loc(), kernel, args);
+      LLVM::ReturnOp::create(b, loc(), ValueRange{});
+      return task;
+    };
+    tasks[group.getRoot()] = {makeTask(name.first), makeTask(name.second)};
+  }
+  return success();
+}
+
+LogicalResult Lowering::emitElementwise(const ElementwiseGroup &group) {
+  auto [avx512, portable] = tasks.lookup(group.getRoot());
+  SmallVector<Value> values(group.inputs.begin(), group.inputs.end());
+  values.push_back(group.getResult());
+  Value array = LLVM::AllocaOp::create(b, loc(), ptrTy, ptrTy,
+                                       constI64(values.size()), 8);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    FailureOr<Value> data = getData(v);
+    if (failed(data))
+      return failure();
+    Value slot =
+        LLVM::GEPOp::create(b, loc(), ptrTy, ptrTy, array,
+                            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc(), *data, slot);
+  }
+  auto [rows, cols] =
+      getKernelView(cast<ShapedType>(group.getResult().getType()).getShape());
+  // At least ~16K elements per task.
+  int64_t grain =
+      std::max<int64_t>(1, (16384 + cols - 1) / std::max<int64_t>(cols, 1));
+  auto decl = getRuntimeDecl("qcc_rt_run_generated", i32Ty,
+                             {ptrTy, ptrTy, ptrTy, ptrTy, i64Ty, i64Ty});
+  Value rc = LLVM::CallOp::create(
+                 b, loc(), decl,
+                 ValueRange{ctxArg, LLVM::AddressOfOp::create(b, loc(), avx512),
+                            LLVM::AddressOfOp::create(b, loc(), portable),
+                            array, constI64(rows), constI64(grain)})
+                 .getResult();
+  checkStatus(rc, "generated", getOpName(group.getRoot()));
+  return success();
+}
+
 LogicalResult Lowering::emitRunFunction() {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(out.getBody());
@@ -507,8 +608,13 @@ LogicalResult Lowering::emitRunFunction() {
 
   for (Operation &op : fn.getBody().front().without_terminator()) {
     if (isa<ConstantOp, ReshapeOp>(op) || fusion.isAbsorbed(&op) ||
-        attention.isAbsorbed(&op))
+        attention.isAbsorbed(&op) || elementwise.isAbsorbed(&op))
       continue;
+    if (const ElementwiseGroup *group = elementwise.getGroup(&op)) {
+      if (failed(emitElementwise(*group)))
+        return failure();
+      continue;
+    }
     if (const FusedAttention *chain = attention.getChain(&op)) {
       if (failed(emitAttention(*chain)))
         return failure();
@@ -740,8 +846,10 @@ LogicalResult Lowering::run() {
       return fn.emitError("unsupported output type ") << t;
   fusion = LinearFusion::analyze(fn);
   attention = AttentionFusion::analyze(fn);
-  plan = planMemory(fn, &fusion, &attention);
-  if (failed(emitRunFunction()))
+  if (options.generateElementwise)
+    elementwise = ElementwiseFusion::analyze(fn, fusion, attention);
+  plan = planMemory(fn, &fusion, &attention, &elementwise);
+  if (failed(emitGeneratedKernels()) || failed(emitRunFunction()))
     return failure();
   emitDescriptorAndApi();
   return success();
@@ -757,7 +865,10 @@ mlir::qcc::lowerToRuntimeCalls(ModuleOp integerModule,
     return integerModule.emitError("expected one function, found ")
            << functions.size();
   MLIRContext *ctx = integerModule.getContext();
-  ctx->getOrLoadDialect<LLVM::LLVMDialect>();
+  ctx->loadDialect<LLVM::LLVMDialect, affine::AffineDialect,
+                   arith::ArithDialect, cf::ControlFlowDialect,
+                   linalg::LinalgDialect, memref::MemRefDialect,
+                   scf::SCFDialect, vector::VectorDialect>();
   OwningOpRef<ModuleOp> out = ModuleOp::create(integerModule.getLoc());
   Lowering lowering(functions.front(), options, *out);
   if (failed(lowering.run()))

@@ -7,6 +7,7 @@
 #include "MemoryPlan.h"
 
 #include "FuseAttention.h"
+#include "FuseElementwise.h"
 #include "FuseLinear.h"
 
 #include "qcc/Dialect/Qcc/IR/QccOps.h"
@@ -27,7 +28,8 @@ static int64_t getByteSize(Value v) {
 }
 
 MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion,
-                                 const AttentionFusion *attention) {
+                                 const AttentionFusion *attention,
+                                 const ElementwiseFusion *elementwise) {
   Block &block = fn.getBody().front();
   llvm::DenseMap<Operation *, int64_t> index;
   int64_t n = 0;
@@ -57,12 +59,19 @@ MemoryPlan mlir::qcc::planMemory(func::FuncOp fn, const LinearFusion *fusion,
           Value s = storage(input);
           lastUse[s] = std::max(lastUse.lookup(s), index[chain.root]);
         }
+  if (elementwise)
+    for (const ElementwiseGroup &group : elementwise->getGroups())
+      for (Value input : group.inputs) {
+        Value s = storage(input);
+        lastUse[s] = std::max(lastUse.lookup(s), index[group.getRoot()]);
+      }
   SmallVector<Interval> intervals;
   for (Operation &op : block) {
     if (isa<ConstantOp, ReshapeOp>(op) || op.getNumResults() != 1)
       continue;
     if ((fusion && fusion->isAbsorbed(&op)) ||
-        (attention && attention->isAbsorbed(&op)))
+        (attention && attention->isAbsorbed(&op)) ||
+        (elementwise && elementwise->isAbsorbed(&op)))
       continue;
     Value v = op.getResult(0);
     if (const FusedLinear *chain = fusion ? fusion->getChain(&op) : nullptr)

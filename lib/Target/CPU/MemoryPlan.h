@@ -36,6 +36,7 @@ public:
 };
 
 class AttentionFusion;
+class ElementwiseFusion;
 class LinearFusion;
 
 /// Plans the arena of `fn`: a slot for every result of an op other than
@@ -43,9 +44,10 @@ class LinearFusion;
 /// a fused chain's result is written at its root (its slot starts there)
 /// and the values inside the chain get none. With `attention`, the absorbed
 /// ops' values get none either, and the chain's inputs stay alive up to its
-/// root (the call that reads them).
+/// root (the call that reads them); `elementwise` groups likewise.
 MemoryPlan planMemory(func::FuncOp fn, const LinearFusion *fusion = nullptr,
-                      const AttentionFusion *attention = nullptr);
+                      const AttentionFusion *attention = nullptr,
+                      const ElementwiseFusion *elementwise = nullptr);
 
 } // namespace mlir::qcc
 

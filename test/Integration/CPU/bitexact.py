@@ -99,7 +99,8 @@ def main():
             if name == "bert8":
                 # The residual adds after the attention output and FFN2
                 # projections run in the fused linear's epilogue (requant
-                # then add); only the embedding sum stays a requant_add.
+                # then add); only the embedding sum stays a requant_add,
+                # which runs as a generated kernel.
                 # Each layer's attention (transposes, both products, the
                 # softmax and the requant) is one qcc_rt_attention call.
                 ll = os.path.join(work, f"{name}.ll")
@@ -108,7 +109,10 @@ def main():
                 with open(ll) as f:
                     text = f.read()
                 print(f"{name}: requant_add calls "
-                      f"{text.count('call i32 @qcc_rt_requant_add(')}, linear calls "
+                      f"{text.count('call i32 @qcc_rt_requant_add(')}, "
+                      f"generated calls "
+                      f"{text.count('call i32 @qcc_rt_run_generated(')}, "
+                      f"linear calls "
                       f"{text.count('call i32 @qcc_rt_linear(')}, attention "
                       f"calls {text.count('call i32 @qcc_rt_attention(')}, "
                       f"softmax calls "

@@ -34,6 +34,9 @@ struct CPUTargetOptions {
   std::string prefix = "model";
   /// -mcpu: a CPU name for LLVM, "native" for the host.
   std::string cpu = "x86-64-v2";
+  /// Compile groups of elementwise integer ops into generated vector
+  /// kernels (linalg -> vector -> LLVM) rather than runtime calls.
+  bool generateElementwise = true;
 };
 
 /// Builds the LLVM dialect module of the library from the module holding
@@ -41,6 +44,10 @@ struct CPUTargetOptions {
 /// backend does not support.
 FailureOr<OwningOpRef<ModuleOp>>
 lowerToRuntimeCalls(ModuleOp integerModule, const CPUTargetOptions &options);
+
+/// Registers qcc-opt's pipelines of the generated kernels:
+/// qcc-cpu-vectorize-kernels and qcc-cpu-lower-kernels.
+void registerKernelPipelines();
 
 /// Translates an LLVM dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp llvmDialectModule,
