@@ -8,7 +8,10 @@
 // order, with tensor descriptors on the stack, shapes and int64 attribute
 // arrays (RuntimeABI.h layouts) as constant globals, weights as 64-byte
 // aligned constant globals, and every intermediate tensor at a planned
-// offset of the context's arena. qcc.reshape is free (an alias). The
+// offset of the context's arena. qcc.reshape is free (an alias). Fused
+// linear and attention chains are one call each; elementwise groups call
+// qcc_rt_run_generated with the kernels ElementwiseKernels.cpp generated
+// (built and lowered before the run function). The
 // exported NAME_* functions forward to the runtime's generic API with the
 // model descriptor.
 //

@@ -5,12 +5,14 @@
 //===----------------------------------------------------------------------===//
 //
 // The CPU backend: lowers the integer graph (after qcc-integer-pipeline) to
-// the LLVM dialect -- one call per op into the runtime kernels of
-// qcc/Runtime/RuntimeABI.h, tensors placed in one arena by a liveness-based
-// memory plan, weights as constant globals -- plus the model descriptor and
-// the exported C API functions NAME_create/run/...; translates it to LLVM
-// IR, emits an object file in-process with LLVM's TargetMachine, and links
-// it with the runtime archive into a shared library with its C header.
+// the LLVM dialect -- one call per op (or fused chain) into the runtime
+// kernels of qcc/Runtime/RuntimeABI.h, except elementwise groups, whose
+// kernels it generates through linalg and vector -- tensors placed in one arena
+// by a liveness-based memory plan, weights as constant globals -- plus the
+// model descriptor and the exported C API functions NAME_create/run/...;
+// translates it to LLVM IR, emits an object file in-process with LLVM's
+// TargetMachine, and links it with the runtime archive into a shared library
+// with its C header.
 //
 //===----------------------------------------------------------------------===//
 
