@@ -458,8 +458,8 @@ ContextScratch::~ContextScratch() {
 namespace {
 
 /// CPUID and XGETBV directly (no libgcc __cpu_model): AVX-512 F, BW, VL and
-/// VNNI, with the OS saving the opmask and zmm state.
-bool detectVnni() {
+/// (when `needVnni`) VNNI, with the OS saving the opmask and zmm state.
+bool detectAvx512(bool needVnni) {
 #if defined(__x86_64__)
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) // OSXSAVE
@@ -473,7 +473,7 @@ bool detectVnni() {
   __cpuid_count(7, 0, a, b, c, d);
   bool f = b & (1u << 16), bw = b & (1u << 30), vl = b & (1u << 31);
   bool vnni = c & (1u << 11);
-  return f && bw && vl && vnni;
+  return f && bw && vl && (vnni || !needVnni);
 #else
   return false;
 #endif
@@ -505,18 +505,33 @@ bool qcc_rt::useVbmi() {
   return state == 2;
 }
 
-bool qcc_rt::useVnni() {
+namespace {
+/// Whether the AVX-512 paths are disabled by QCC_DISABLE_VNNI.
+bool disabledByEnv() {
   const char *env = getenv("QCC_DISABLE_VNNI");
-  if (env && *env && strcmp(env, "0") != 0)
-    return false;
-  // 0 unknown, 1 no, 2 yes; racing first calls compute the same value.
-  static int cached = 0;
-  int state = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  return env && *env && strcmp(env, "0") != 0;
+}
+
+/// detectAvx512(needVnni), computed once: 0 unknown, 1 no, 2 yes (racing
+/// first calls compute the same value).
+bool cachedDetect(int *cached, bool needVnni) {
+  int state = __atomic_load_n(cached, __ATOMIC_RELAXED);
   if (state == 0) {
-    state = detectVnni() ? 2 : 1;
-    __atomic_store_n(&cached, state, __ATOMIC_RELAXED);
+    state = detectAvx512(needVnni) ? 2 : 1;
+    __atomic_store_n(cached, state, __ATOMIC_RELAXED);
   }
   return state == 2;
+}
+} // namespace
+
+bool qcc_rt::useVnni() {
+  static int cached = 0;
+  return !disabledByEnv() && cachedDetect(&cached, true);
+}
+
+bool qcc_rt::useAvx512() {
+  static int cached = 0;
+  return !disabledByEnv() && cachedDetect(&cached, false);
 }
 
 // Declared in Internal.h.

@@ -296,6 +296,10 @@ bool useVnni();
 /// tables held in registers).
 bool useVbmi();
 
+/// Whether code for AVX-512 F/BW/VL may run: CPU support (VNNI not
+/// needed) and QCC_DISABLE_VNNI unset or 0, like useVnni.
+bool useAvx512();
+
 } // namespace qcc_rt
 
 #endif // QCC_LIB_RUNTIME_INTERNAL_H

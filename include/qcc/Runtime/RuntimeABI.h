@@ -121,8 +121,8 @@ void qcc_rt_op_done(qcc_rt_context *ctx, int64_t index);
    elementwise kernels"). task(ptrs, begin, end) computes rows [begin, end)
    of its op group; ptrs are the group's tensors (inputs, then the output).
    qcc_rt_run_generated calls `avx512` (compiled for AVX-512 F/BW/VL) when
-   the runtime's AVX-512 VNNI kernels may run (CPU support and
-   QCC_DISABLE_VNNI unset or 0), `portable` otherwise, on disjoint ranges
+   the CPU has AVX-512 F/BW/VL and QCC_DISABLE_VNNI is unset or 0,
+   `portable` otherwise, on disjoint ranges
    covering [0, rows), each of at least `grain` rows but the last, on the
    context's threads. Returns 0 (QCC_OK). */
 typedef void (*qcc_rt_task_fn)(void *const *ptrs, int64_t begin, int64_t end);
