@@ -69,20 +69,7 @@ std::vector<uint8_t> randomBytes(std::mt19937_64 &rng, int64_t dtype,
   return v;
 }
 
-class AttentionKernelTest : public ::testing::Test {
-protected:
-  AttentionKernelTest() {
-    EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK);
-  }
-  ~AttentionKernelTest() override {
-    qcc_rt_destroy(rt);
-    unsetenv("QCC_DISABLE_VNNI");
-  }
-  qcc_rt_context *kernelContext() {
-    return reinterpret_cast<qcc_rt_context *>(rt);
-  }
-  qcc_context *rt = nullptr;
-};
+using AttentionKernelTest = qcc_test::KernelContextTest;
 
 /// The reference output of `c` as int64 values in [B, Sq, H, D] order.
 std::vector<int64_t> reference(const Case &c, const std::vector<uint8_t> &q,
@@ -180,10 +167,7 @@ TEST_F(AttentionKernelTest, EqualsReferenceOnBothPaths) {
                                {v.data(), kShape, 4, c.vType},
                                {mask.data(), maskShape, 2, QCC_I64}};
     for (bool portable : {false, true}) {
-      if (portable)
-        setenv("QCC_DISABLE_VNNI", "1", 1);
-      else
-        unsetenv("QCC_DISABLE_VNNI");
+      qcc_test::setPortable(portable);
       for (int32_t threads : {1, 2}) {
         ASSERT_EQ(qcc_rt_set_num_threads(rt, threads), QCC_OK);
         std::vector<uint8_t> out(qn * sizeOf(c.outType), 0xa5);
@@ -232,10 +216,7 @@ TEST_F(AttentionKernelTest, ReportsSpreadBeyondInputBitsAndBadShapes) {
                              {v.data(), shape, 4, QCC_I8}};
   qcc_rt_tensor output = {out.data(), shape, 4, QCC_I8};
   for (bool portable : {false, true}) {
-    if (portable)
-      setenv("QCC_DISABLE_VNNI", "1", 1);
-    else
-      unsetenv("QCC_DISABLE_VNNI");
+    qcc_test::setPortable(portable);
     EXPECT_EQ(
         qcc_rt_attention(kernelContext(), inputs, 3, &output, attrs.data()),
         QCC_ERROR_RUNTIME);

@@ -525,29 +525,15 @@ TEST_F(NormalizeRowTest, LongRows) {
 // The kernels, on both paths
 //===----------------------------------------------------------------------===//
 
-class NormalizeKernelTest : public ::testing::Test {
+class NormalizeKernelTest : public qcc_test::KernelContextTest {
 protected:
-  NormalizeKernelTest() {
-    EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK);
-  }
-  ~NormalizeKernelTest() override {
-    qcc_rt_destroy(rt);
-    unsetenv("QCC_DISABLE_VNNI");
-  }
-  qcc_rt_context *kernelContext() {
-    return reinterpret_cast<qcc_rt_context *>(rt);
-  }
-
   /// Runs `kernel` with the vector path allowed and disabled, on 1 and 2
   /// threads, each time on an output of `bytes` poisoned with 0xa5; calls
   /// check(output, where) after each run, whose status must be `status`.
   template <typename Kernel, typename Check>
   void runBothPaths(Kernel kernel, size_t bytes, int32_t status, Check check) {
     for (bool portable : {false, true}) {
-      if (portable)
-        setenv("QCC_DISABLE_VNNI", "1", 1);
-      else
-        unsetenv("QCC_DISABLE_VNNI");
+      qcc_test::setPortable(portable);
       for (int32_t threads : {1, 2}) {
         ASSERT_EQ(qcc_rt_set_num_threads(rt, threads), QCC_OK);
         std::vector<uint8_t> out(bytes, 0xa5);
@@ -558,10 +544,9 @@ protected:
         check(out, where);
       }
     }
-    unsetenv("QCC_DISABLE_VNNI");
+    qcc_test::setPortable(false);
   }
 
-  qcc_context *rt = nullptr;
   std::mt19937_64 rng{1124};
 };
 

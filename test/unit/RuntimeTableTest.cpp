@@ -124,17 +124,8 @@ Dyadic randomDyadic(std::mt19937_64 &rng) {
   return d;
 }
 
-class TableKernelTest : public ::testing::Test {
+class TableKernelTest : public qcc_test::KernelContextTest {
 protected:
-  TableKernelTest() { EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK); }
-  ~TableKernelTest() override {
-    qcc_rt_destroy(rt);
-    unsetenv("QCC_DISABLE_VNNI");
-  }
-  qcc_rt_context *kernelContext() {
-    return reinterpret_cast<qcc_rt_context *>(rt);
-  }
-
   /// Runs `kernel` on an output poisoned with 0xa5 with the vector path
   /// allowed and disabled, on 1 and 2 threads, and compares every element
   /// with `expected`.
@@ -144,10 +135,7 @@ protected:
                     const std::string &what) {
     int64_t n = static_cast<int64_t>(expected.size());
     for (bool portable : {false, true}) {
-      if (portable)
-        setenv("QCC_DISABLE_VNNI", "1", 1);
-      else
-        unsetenv("QCC_DISABLE_VNNI");
+      qcc_test::setPortable(portable);
       for (int32_t threads : {1, 2}) {
         ASSERT_EQ(qcc_rt_set_num_threads(rt, threads), QCC_OK);
         std::vector<uint8_t> out(n * sizeOf(outDtype) + 16, 0xa5);
@@ -162,10 +150,9 @@ protected:
           ASSERT_EQ(out[i], 0xa5) << where << ": wrote past the end";
       }
     }
-    unsetenv("QCC_DISABLE_VNNI");
+    qcc_test::setPortable(false);
   }
 
-  qcc_context *rt = nullptr;
   std::mt19937_64 rng{20261124};
 };
 

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Element-type facts and random integers shared by the tests that compare
-// runtime kernels with the scalar reference functions.
+// Element-type facts, random integers and the kernel-context fixture shared
+// by the tests that compare runtime kernels with the scalar reference
+// functions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,8 +14,12 @@
 #define QCC_TEST_UNIT_RUNTIMETESTUTILS_H
 
 #include "qcc-c/qcc.h"
+#include "qcc/Runtime/RuntimeABI.h"
+
+#include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -58,6 +63,31 @@ inline const char *nameOf(int64_t dtype) {
 inline int64_t uniform(std::mt19937_64 &rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
 }
+
+/// Disables (`portable`) or allows the runtime's AVX-512 paths
+/// (QCC_DISABLE_VNNI, read by the kernels at every call).
+inline void setPortable(bool portable) {
+  if (portable)
+    setenv("QCC_DISABLE_VNNI", "1", 1);
+  else
+    unsetenv("QCC_DISABLE_VNNI");
+}
+
+/// A fixture with a kernel context (qcc_rt_create_kernel_context), destroyed
+/// afterwards with the AVX-512 paths allowed again.
+class KernelContextTest : public ::testing::Test {
+protected:
+  KernelContextTest() { EXPECT_EQ(qcc_rt_create_kernel_context(&rt), QCC_OK); }
+  ~KernelContextTest() override {
+    qcc_rt_destroy(rt);
+    setPortable(false);
+  }
+  qcc_rt_context *kernelContext() {
+    return reinterpret_cast<qcc_rt_context *>(rt);
+  }
+
+  qcc_context *rt = nullptr;
+};
 
 } // namespace qcc_test
 
