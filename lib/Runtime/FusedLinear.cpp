@@ -113,6 +113,17 @@ uint8_t rowByte(const PackedLinearHeader &h, bool channelsAlongColumns,
   return static_cast<uint8_t>(nibble);
 }
 
+/// Group g of block b of the packed operand (vecBytes per vector).
+const uint8_t *packedVector(const LinearTiles &t, int64_t b, int64_t g,
+                            int64_t vecBytes) {
+  int64_t groups = t.header->k4 / 4;
+  if (!t.tapOffsets)
+    return t.packed + ((b - t.firstPackedBlock) * groups + g) * vecBytes;
+  int64_t perTap = groups / t.taps;
+  return t.packed + b * t.blockStride + t.tapOffsets[g / perTap] +
+         g % perTap * t.groupStride;
+}
+
 template <bool ChannelsAlongColumns>
 void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
                    int64_t b1) {
@@ -125,9 +136,8 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
     const uint8_t *row = t.rows + r * t.rowStride;
     for (int64_t b = b0; b < b1; ++b) {
       uint32_t acc[16] = {0};
-      const uint8_t *p =
-          t.packed + (b - t.firstPackedBlock) * groups * vecBytes;
-      for (int64_t g = 0; g < groups; ++g, p += vecBytes) {
+      for (int64_t g = 0; g < groups; ++g) {
+        const uint8_t *p = packedVector(t, b, g, vecBytes);
         int8_t unpacked[64];
         const uint8_t *vec = p;
         if (nibbles) {
@@ -153,9 +163,11 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
           }
       }
       for (int64_t l = 0; l < 16 && b * 16 + l < t.cols; ++l) {
-        int64_t col = b * 16 + l;
+        int64_t col = b * 16 + l, outCol = t.outColumn(col);
+        if (outCol < 0)
+          continue;
         int64_t c = ChannelsAlongColumns ? col : t.channelBase + r;
-        int64_t index = r * t.outRowStride + col;
+        int64_t index = r * t.outRowStride + outCol;
         storeAs(t.out, h.outputDtype, index,
                 finish(h, t.blob, c, acc[l], t.residual, index));
       }
@@ -319,6 +331,188 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
   return QCC_OK;
 }
 
+//===----------------------------------------------------------------------===//
+// Direct convolution
+//===----------------------------------------------------------------------===//
+
+/// Stores 4 * count bytes: position j's four bytes are rows[0..3][j] ^ flip
+/// (0 ^ flip for a missing row).
+void interleave4(const uint8_t *const rows[4], int64_t count, uint8_t flip,
+                 uint8_t *dst) {
+  int64_t j = 0;
+#if defined(__x86_64__)
+  __m128i m = _mm_set1_epi8(static_cast<char>(flip));
+  auto load = [&](int c) {
+    return rows[c] ? _mm_xor_si128(
+                         _mm_loadu_si128(
+                             reinterpret_cast<const __m128i *>(rows[c] + j)),
+                         m)
+                   : m;
+  };
+  for (; j + 16 <= count; j += 16) {
+    __m128i x0 = load(0), x1 = load(1), x2 = load(2), x3 = load(3);
+    __m128i lo01 = _mm_unpacklo_epi8(x0, x1), hi01 = _mm_unpackhi_epi8(x0, x1);
+    __m128i lo23 = _mm_unpacklo_epi8(x2, x3), hi23 = _mm_unpackhi_epi8(x2, x3);
+    auto *o = reinterpret_cast<__m128i *>(dst + 4 * j);
+    _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(lo01, lo23));
+    _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo01, lo23));
+    _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi01, hi23));
+    _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi01, hi23));
+  }
+#endif
+  for (; j < count; ++j)
+    for (int c = 0; c < 4; ++c)
+      dst[4 * j + c] = static_cast<uint8_t>((rows[c] ? rows[c][j] : 0) ^ flip);
+}
+
+/// The planes of a direct convolution's image (PackedLinear.h). The input,
+/// padded to the rows and columns the kernel reads, is split by stride
+/// phase (py, px) into planes of hq x wq positions (padded row i * sy + py,
+/// column j * sx + px); each plane holds four channels per position. Output
+/// position (oy, ox) at kernel position (ky, kx) reads plane (ky % sy,
+/// kx % sx) at i = oy + ky / sy, j = ox + kx / sx. Numbering the output's
+/// positions p = oy * wq + ox over rows of wq (the columns ox >= OW are
+/// computed and dropped), that is plane position p + (ky / sy) * wq +
+/// kx / sx: 16 consecutive positions are one 64-byte vector.
+struct DirectPlanes {
+  int64_t sy, sx, phasesX, phases, quads, hq, wq, planeBytes, lanes;
+
+  DirectPlanes(const ConvGeometry &g) {
+    sy = g.strides[0], sx = g.strides[1];
+    int64_t kh = g.kernel[0], kw = g.kernel[1];
+    int64_t outH = g.outSp[0], outW = g.outSp[1];
+    hq = ((outH - 1) * sy + kh + sy - 1) / sy;
+    wq = ((outW - 1) * sx + kw + sx - 1) / sx;
+    phasesX = sx < kw ? sx : kw;
+    phases = (sy < kh ? sy : kh) * phasesX;
+    quads = (g.channels + 3) / 4;
+    lanes = outH * wq;
+    // The last block's 16 lanes at the farthest kernel position.
+    int64_t reach = (lanes + 15) / 16 * 16 + (kh - 1) / sy * wq + (kw - 1) / sx;
+    int64_t elems = hq * wq > reach ? hq * wq : reach;
+    planeBytes = (4 * elems + 63) / 64 * 64;
+  }
+  int64_t bytes() const { return phases * quads * planeBytes; }
+  int64_t tapOffset(int64_t ky, int64_t kx) const {
+    return ((ky % sy) * phasesX + kx % sx) * quads * planeBytes +
+           (ky / sy * wq + kx / sx) * 4;
+  }
+};
+
+/// Rows [i0, i1) of all planes (numbered phase, quad, row) of one image.
+void fillPlaneRows(const ConvGeometry &g, const DirectPlanes &d,
+                   const uint8_t *image, uint8_t flip, uint8_t *planes,
+                   int64_t i0, int64_t i1) {
+  int64_t h = g.inSp[0], w = g.inSp[1];
+  for (int64_t r = i0; r < i1; ++r) {
+    int64_t i = r % d.hq, quad = r / d.hq % d.quads, phase = r / d.hq / d.quads;
+    int64_t py = phase / d.phasesX, px = phase % d.phasesX;
+    uint8_t *plane = planes + (phase * d.quads + quad) * d.planeBytes;
+    uint8_t *dst = plane + 4 * i * d.wq;
+    if (i == d.hq - 1) // past the last row: read by dropped lanes only
+      memset(dst + 4 * d.wq, flip,
+             static_cast<size_t>(d.planeBytes - 4 * d.hq * d.wq));
+    int64_t y = i * d.sy + py - g.padsBegin[0];
+    // Columns j reading x = j * sx + px - pad in [0, w).
+    int64_t left = g.padsBegin[1] - px;
+    int64_t j0 = left > 0 ? (left + d.sx - 1) / d.sx : 0;
+    int64_t j1 = (w + left + d.sx - 1) / d.sx;
+    j1 = j1 < d.wq ? j1 : d.wq;
+    if (y < 0 || y >= h || j1 <= j0) {
+      memset(dst, flip, static_cast<size_t>(4 * d.wq));
+      continue;
+    }
+    memset(dst, flip, static_cast<size_t>(4 * j0));
+    memset(dst + 4 * j1, flip, static_cast<size_t>(4 * (d.wq - j1)));
+    // Chunks of at most kChunk positions (a strided convolution gathers
+    // each channel's columns into a stack buffer first).
+    constexpr int64_t kChunk = 256;
+    uint8_t gathered[4][kChunk];
+    for (int64_t a = j0; a < j1; a += kChunk) {
+      int64_t count = j1 - a < kChunk ? j1 - a : kChunk;
+      int64_t x0 = a * d.sx - left;
+      const uint8_t *rows[4];
+      for (int64_t c = 0; c < 4; ++c) {
+        int64_t channel = 4 * quad + c;
+        rows[c] = nullptr;
+        if (channel >= g.channels)
+          continue;
+        const uint8_t *src = image + channel * g.inSize + y * w + x0;
+        rows[c] = src;
+        if (d.sx == 1)
+          continue;
+        if (d.sx == 2)
+          copyEvenBytes(gathered[c], src, count);
+        else
+          for (int64_t j = 0; j < count; ++j)
+            gathered[c][j] = src[j * d.sx];
+        rows[c] = gathered[c];
+      }
+      interleave4(rows, count, flip, dst + 4 * a);
+    }
+  }
+}
+
+/// A convolution by weights in the direct layout (PackedLinear.h).
+int32_t runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
+                      const ConvGeometry &g, const qcc_rt_tensor &x,
+                      const qcc_rt_tensor &out, const void *residual) {
+  DirectPlanes d(g);
+  int64_t kh = g.kernel[0], kw = g.kernel[1], taps = kh * kw;
+  if (h.k4 != taps * d.quads * 4)
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: the direct layout does not match the "
+                            "kernel");
+  auto *memory = static_cast<uint8_t *>(aligned_alloc(
+      64, static_cast<size_t>(d.bytes() + taps * 8 + 63) / 64 * 64));
+  if (!memory)
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                            "linear: out of memory");
+  uint8_t *planes = memory;
+  auto *tapOffsets = reinterpret_cast<int64_t *>(memory + d.bytes());
+  for (int64_t ky = 0; ky < kh; ++ky)
+    for (int64_t kx = 0; kx < kw; ++kx)
+      tapOffsets[ky * kw + kx] = d.tapOffset(ky, kx);
+  int64_t outSize = g.outSize;
+  int64_t outBytes = static_cast<int64_t>(getElementSize(h.outputDtype));
+  int64_t resBytes =
+      residual ? static_cast<int64_t>(getElementSize(h.residualDtype)) : 0;
+  const auto *in = static_cast<const uint8_t *>(x.data);
+  int64_t planeRows = d.phases * d.quads * d.hq;
+  for (int64_t image = 0; image < g.batch; ++image) {
+    const uint8_t *img = in + image * g.channels * g.inSize;
+    int64_t outBase = image * g.filters * outSize;
+    parallelFor(ctx, planeRows, grainFor(4 * d.wq),
+                [&](int64_t i0, int64_t i1) {
+                  fillPlaneRows(g, d, img, static_cast<uint8_t>(h.flip), planes,
+                                i0, i1);
+                });
+    LinearTiles t;
+    t.header = &h;
+    t.blob = reinterpret_cast<const uint8_t *>(&h);
+    t.channelsAlongColumns = false;
+    t.channelBase = 0;
+    t.rows = reinterpret_cast<const uint8_t *>(&h) + h.weightsOffset;
+    t.rowStride = h.rowBytes;
+    t.packed = planes;
+    t.tapOffsets = tapOffsets;
+    t.taps = taps;
+    t.groupStride = d.planeBytes;
+    t.blockStride = 64;
+    t.cols = d.lanes;
+    t.out = static_cast<uint8_t *>(out.data) + outBase * outBytes;
+    t.residual =
+        residual ? static_cast<const uint8_t *>(residual) + outBase * resBytes
+                 : nullptr;
+    t.outRowStride = outSize;
+    t.wideRow = d.wq;
+    t.outWidth = g.outSp[1];
+    runAllTiles(ctx, t, g.filters, (d.lanes + 15) / 16, kTileRows);
+  }
+  free(memory);
+  return QCC_OK;
+}
+
 int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
                 const qcc_rt_tensor &x, const qcc_rt_tensor &out,
                 const void *residual, const int64_t *attrs) {
@@ -348,8 +542,16 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
                             "linear: %lld weights per filter, expected %lld",
                             (long long)h.k,
                             (long long)(g.channelsPerGroup() * g.kernelSize));
+  if (h.convChannels > 0 && (!supportsDirectConv(n, groups, g.dilations) ||
+                             h.convChannels != g.channelsPerGroup()))
+    return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
+                            "linear: weights packed for a direct convolution "
+                            "of %lld channels",
+                            (long long)h.convChannels);
   if (getNumElements(out) == 0)
     return QCC_OK;
+  if (h.convChannels > 0)
+    return runDirectConv(ctx, h, g, x, out, residual);
   bool direct = g.kernelSize == 1;
   for (int64_t d = 0; d < n && direct; ++d)
     direct =

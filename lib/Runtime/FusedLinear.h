@@ -11,7 +11,9 @@
 //   MatMul: rows = activation rows (already flipped to u8 when they are
 //           i8), packed = the weights, column c = output channel c;
 //   Conv:   rows = filters (output channel = row), packed = a tile of the
-//           im2col matrix (already flipped), column = output position.
+//           im2col matrix (already flipped), column = output position;
+//           or (a direct convolution) packed = the image's padded planes,
+//           column = a position of the planes' rows.
 // The portable implementation (FusedLinear.cpp) and the AVX-512 VNNI one
 // (FusedLinearVnni.cpp) give identical bits.
 //
@@ -41,12 +43,31 @@ struct LinearTiles {
   /// groups + g) * 64 (32 for 4-bit matmul weights).
   const uint8_t *packed;
   int64_t firstPackedBlock = 0;
+  /// A direct convolution's packed operand (taps > 1 or tapOffsets set):
+  /// group g of block b at packed + b * blockStride + tapOffsets[g / perTap]
+  /// + (g % perTap) * groupStride, perTap = k4 / 4 / taps (kernel position,
+  /// then channel quad; the planes of FusedLinear.cpp's direct convolution).
+  const int64_t *tapOffsets = nullptr;
+  int64_t taps = 1, groupStride = 0, blockStride = 0;
   /// Valid columns (the last block may be partial).
   int64_t cols;
-  /// Output (and residual) element (r, c) at index r * outRowStride + c.
+  /// Output (and residual) element (r, c) at index r * outRowStride +
+  /// outColumn(c).
   void *out;
   const void *residual;
   int64_t outRowStride;
+  /// A direct convolution's columns are the positions y * wideRow + x of
+  /// rows wideRow long, of which x < outWidth are outputs: column c is
+  /// output column (c / wideRow) * outWidth + c % wideRow, or none. 0: c.
+  int64_t wideRow = 0, outWidth = 0;
+
+  /// The output column of column c, or -1 when it is not stored.
+  int64_t outColumn(int64_t c) const {
+    if (!wideRow)
+      return c;
+    int64_t x = c % wideRow;
+    return x < outWidth ? c / wideRow * outWidth + x : -1;
+  }
 };
 
 /// Rows [r0, r1) x column blocks [b0, b1) of `t`, portable code.

@@ -134,22 +134,63 @@ QCC_VNNI_TARGET inline __m512i dyadicLow(__m512i x, const DyadicLanes &d,
       _mm512_add_epi64(_mm512_mul_epi32(x, d.mul[i]), d.round[i]), d.shift[i]);
 }
 
-/// Finishes and stores 16 accumulators at output index `index`. The even
-/// lanes are the low halves of the int64 lanes, the odd ones those shifted
-/// right by 32 bits, so no lane is widened or extracted; the clamped
-/// results are joined back by a shift and a blend.
+/// Where the 16 lanes of a block go: lane l of segment s (the lanes in
+/// mask[s]) is output column at[s] + l. One segment unless the columns are
+/// a direct convolution's wide rows (LinearTiles::wideRow), whose lanes
+/// split at row ends and skip the columns past the output's width.
+struct Segments {
+  int count = 0;
+  int64_t at[16];
+  __mmask16 mask[16];
+};
+
+/// The segments of columns c0 .. c0 + 15, of which those in `mask` exist.
+inline Segments segmentsOf(const LinearTiles &t, int64_t c0, __mmask16 mask) {
+  Segments s;
+  if (!t.wideRow) {
+    s.count = 1;
+    s.at[0] = c0;
+    s.mask[0] = mask;
+    return s;
+  }
+  for (int64_t l = 0; l < 16;) {
+    int64_t c = c0 + l, x = c % t.wideRow;
+    int64_t inRow = t.wideRow - x < 16 - l ? t.wideRow - x : 16 - l;
+    if (x < t.outWidth) {
+      int64_t valid = t.outWidth - x < inRow ? t.outWidth - x : inRow;
+      auto m = static_cast<__mmask16>(((1u << valid) - 1) << l) & mask;
+      if (m) {
+        s.at[s.count] = c / t.wideRow * t.outWidth + x - l;
+        s.mask[s.count++] = m;
+      }
+    }
+    l += inRow;
+  }
+  return s;
+}
+
+/// Finishes 16 accumulators and stores them at output index `index` plus
+/// the segments' columns. The even lanes are the low halves of the int64
+/// lanes, the odd ones those shifted right by 32 bits, so no lane is
+/// widened or extracted; the clamped results are joined back by a shift
+/// and a blend.
 QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
-                              __m512i acc, int64_t index, __mmask16 mask) {
+                              __m512i acc, int64_t index, const Segments &seg) {
   const PackedLinearHeader &h = *t.header;
   __m512i x = _mm512_add_epi32(acc, p.corr);
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None)) {
-    _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) + index, mask, x);
+    for (int i = 0; i < seg.count; ++i)
+      _mm512_mask_storeu_epi32(
+          static_cast<int32_t *>(t.out) + index + seg.at[i], seg.mask[i], x);
     return;
   }
   bool add = readsResidual(h);
   bool mid = requantThenAdd(h);
-  __m512i residual = add ? load16(h.residualDtype, t.residual, index, mask)
-                         : _mm512_setzero_si512();
+  __m512i residual = _mm512_setzero_si512();
+  for (int i = 0; add && i < seg.count; ++i)
+    residual = _mm512_mask_mov_epi32(
+        residual, seg.mask[i],
+        load16(h.residualDtype, t.residual, index + seg.at[i], seg.mask[i]));
   // clamp(v + zp, lo, hi) = clamp(v, lo - zp, hi - zp) + zp; the zero
   // point is added after the join, in int32.
   int64_t zp = add ? 0 : h.zeroPoint;
@@ -177,7 +218,8 @@ QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
   if (zp)
     joined =
         _mm512_add_epi32(joined, _mm512_set1_epi32(static_cast<int32_t>(zp)));
-  store16(h.outputDtype, t.out, index, mask, joined);
+  for (int i = 0; i < seg.count; ++i)
+    store16(h.outputDtype, t.out, index + seg.at[i], seg.mask[i], joined);
 }
 
 /// 64 signed weight bytes from 32 bytes of nibbles (PackedLinear.h): both
@@ -229,6 +271,19 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const uint8_t *packed =
       t.packed + (b0 - t.firstPackedBlock) * groups * vecBytes;
   int64_t blockStride = groups * vecBytes;
+  // A convolution's groups run over kernel positions (taps), each a run of
+  // perTap groups groupStride apart: one run of all groups unless direct.
+  const int64_t noOffset = 0;
+  const int64_t *tapOffsets = &noOffset;
+  int64_t taps = 1, perTap = groups, groupStride = vecBytes;
+  if (!Cols && t.tapOffsets) {
+    packed = t.packed + b0 * t.blockStride;
+    blockStride = t.blockStride;
+    tapOffsets = t.tapOffsets;
+    taps = t.taps;
+    perTap = groups / taps;
+    groupStride = t.groupStride;
+  }
   const uint8_t *rows[R];
   for (int r = 0; r < R; ++r)
     rows[r] = t.rows + (r0 + r) * t.rowStride;
@@ -244,27 +299,41 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     const uint8_t *bufRows[R];
     for (int r = 0; r < R; ++r)
       bufRows[r] = buf[r];
+    int64_t tap = 0, q = 0;
     for (int64_t g0 = 0; g0 < groups; g0 += kNibbleChunkGroups) {
       int64_t g1 =
           g0 + kNibbleChunkGroups < groups ? g0 + kNibbleChunkGroups : groups;
       int64_t vectors = (4 * (g1 - g0) + 63) / 64;
       for (int r = 0; r < R; ++r)
-        for (int64_t q = 0; q < vectors; ++q)
-          _mm512_store_si512(buf[r] + 64 * q,
-                             unpackNibbles64(rows[r] + 2 * g0 + 32 * q));
-      for (int64_t g = g0; g < g1; ++g)
-        step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
-                                  bufRows, 4 * (g - g0));
+        for (int64_t i = 0; i < vectors; ++i)
+          _mm512_store_si512(buf[r] + 64 * i,
+                             unpackNibbles64(rows[r] + 2 * g0 + 32 * i));
+      for (int64_t g = g0; g < g1; ++g) {
+        step<Cols, R, V, Nibbles>(
+            acc, packed + tapOffsets[tap] + q * groupStride, blockStride,
+            vecBytes, 0, bufRows, 4 * (g - g0));
+        if (++q == perTap)
+          q = 0, ++tap;
+      }
+    }
+  } else if (!Cols) {
+    // Filter rows hold k4 bytes: whole groups only.
+    int64_t g = 0;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      const uint8_t *base = packed + tapOffsets[tap];
+      for (int64_t q = 0; q < perTap; ++q, ++g)
+        step<Cols, R, V, Nibbles>(acc, base + q * groupStride, blockStride,
+                                  vecBytes, 0, rows, 4 * g);
     }
   } else {
     // Groups whose four broadcast bytes are all in the row (a matmul's
-    // activation rows have k bytes; a convolution's weight rows k4), then
-    // at most one partial group of a matmul row, read from a zero-padded
+    // activation rows have k bytes), then at most one partial group of a
+    // row, read from a zero-padded
     // copy (the packed weights there are zero too). The tail is straight
     // code, not a second loop: with two loops the register allocator gave
     // the accumulators different registers in each and copied five of them
     // on every iteration of the main loop.
-    int64_t whole = Cols ? h.k / 4 : groups;
+    int64_t whole = h.k / 4;
     for (int64_t g = 0; g < whole; ++g)
       step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g, rows,
                                 4 * g);
@@ -293,13 +362,13 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     int64_t left = t.cols - c0;
     if (left <= 0)
       break;
-    __mmask16 mask = maskFor(left);
+    Segments seg = segmentsOf(t, c0, maskFor(left));
     if (Cols)
       loadParams<false>(t, c0, p);
     for (int r = 0; r < R; ++r) {
       if (!Cols)
         loadParams<true>(t, t.channelBase + r0 + r, p);
-      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride + c0, mask);
+      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
     }
   }
 }

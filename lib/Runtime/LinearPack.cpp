@@ -58,7 +58,10 @@ PackedLinearHeader layout(const LinearSpec &spec) {
   h.kind = static_cast<int64_t>(spec.kind);
   h.k = spec.k;
   h.n = spec.n;
-  h.k4 = roundUp(spec.k, 4);
+  h.convChannels = spec.convChannels;
+  h.k4 = spec.convChannels > 0
+             ? spec.k / spec.convChannels * roundUp(spec.convChannels, 4)
+             : roundUp(spec.k, 4);
   h.n16 = roundUp(spec.n, 16);
   h.flip = spec.activationDtype == QCC_I8 ? 0x80 : 0;
   h.activationDtype = spec.activationDtype;
@@ -70,7 +73,7 @@ PackedLinearHeader layout(const LinearSpec &spec) {
   h.residualDtype = spec.residualDtype;
   h.weightBits = spec.weightBits;
   bool nibbles = spec.weightBits == 4;
-  h.rowBytes = nibbles ? roundUp(spec.k, 64) / 2 : h.k4;
+  h.rowBytes = nibbles ? roundUp(h.k4, 64) / 2 : h.k4;
   int64_t at = roundUp(sizeof(PackedLinearHeader), 64);
   auto take = [&](int64_t bytes) {
     int64_t offset = at;
@@ -134,6 +137,10 @@ const char *qcc_rt::checkLinearSpec(const LinearSpec &spec) {
     return "no weights";
   if (spec.weightBits != 8 && spec.weightBits != 4)
     return "weights are neither 8- nor 4-bit";
+  if (spec.convChannels < 0 ||
+      (spec.convChannels > 0 &&
+       (spec.kind != LinearKind::Conv || spec.k % spec.convChannels)))
+    return "convChannels is not the channel count of a convolution";
   if (spec.weightBits == 4)
     for (int64_t i = 0, e = spec.k * spec.n; i < e; ++i)
       if (spec.weights[i] < -8 || spec.weights[i] > 7)
@@ -226,6 +233,15 @@ bool qcc_rt::packLinear(const LinearSpec &spec, void *out) {
         put(((block * groups + g) * 16 + lane) * 4 + t,
             spec.weights[kk * n + c]);
       }
+  } else if (h.convChannels > 0) {
+    // Kernel position major, then channel quads (the direct layout).
+    int64_t channels = h.convChannels, taps = k / channels;
+    int64_t quads = roundUp(channels, 4) / 4;
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t ch = 0; ch < channels; ++ch)
+        for (int64_t t = 0; t < taps; ++t)
+          put(c * rowStride + (t * quads + ch / 4) * 4 + ch % 4,
+              spec.weights[c * k + ch * taps + t]);
   } else {
     for (int64_t c = 0; c < n; ++c)
       for (int64_t kk = 0; kk < k; ++kk)

@@ -10,7 +10,8 @@
 // as floor((x * m + 2^(s-1)) / 2^s) in 128-bit arithmetic, the zero point
 // or residual, and the clamp. Matmuls and convolutions (strides, padding,
 // dilation, groups, 1-D, a 1x1 kernel read in place, an output larger than
-// one position tile), i8 and u8 activations, every epilogue (with a
+// one position tile; every 2-D one-group undilated one also with the weights
+// in the direct layout), i8 and u8 activations, every epilogue (with a
 // requant to an 8-bit intermediate before the residual add, too) and output
 // type, per-tensor and per-channel dyadics (negative multipliers, shift 0),
 // on 1 and 2 threads, with the AVX-512 VNNI tiles allowed and disabled.
@@ -375,6 +376,19 @@ TEST_F(FusedLinearTest, ConvGeometries) {
       {{1, 64, 45, 45}, {3, 3}, 8, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
       // Filter rows longer than one 4-bit unpacking chunk (k = 1152).
       {{1, 128, 5, 5}, {3, 3}, 11, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      // For the direct layout: a partial channel quad, strides (3, 2) with
+      // an asymmetric kernel and padding, stride 4 with a kernel of 5, a
+      // 1 x 1 image, padding wider than the kernel reach (narrow rows, a
+      // block over many of them), rows longer than one 256-position chunk
+      // at strides 1 and 2, a layer4-like 7 x 7 map with 17 filters.
+      {{1, 5, 9, 13}, {3, 3}, 7, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {{2, 3, 10, 7}, {2, 3}, 6, 1, {3, 2}, {0, 2, 1, 0}, {1, 1}},
+      {{1, 4, 17, 17}, {5, 5}, 3, 1, {4, 4}, {2, 1, 2, 1}, {1, 1}},
+      {{1, 4, 1, 1}, {1, 1}, 3, 1, {1, 1}, {0, 0, 0, 0}, {1, 1}},
+      {{1, 8, 4, 3}, {3, 3}, 4, 1, {1, 1}, {2, 2, 2, 2}, {1, 1}},
+      {{1, 4, 2, 300}, {1, 3}, 3, 1, {1, 1}, {0, 1, 0, 1}, {1, 1}},
+      {{1, 4, 2, 600}, {1, 3}, 3, 1, {1, 2}, {0, 1, 0, 1}, {1, 1}},
+      {{1, 16, 7, 7}, {3, 3}, 17, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
   };
   int variant = 0;
   for (const ConvCase &cc : cases) {
@@ -395,89 +409,95 @@ TEST_F(FusedLinearTest, ConvGeometries) {
     int64_t k = cpg * kernelSize;
     Shape outShape = {batch, cc.filters};
     outShape.insert(outShape.end(), outSp.begin(), outSp.end());
-    for (int64_t bits : {8, 4})
-      for (int64_t act : {QCC_I8, QCC_U8})
-        for (LinearEpilogue kind :
-             {LinearEpilogue::None, LinearEpilogue::Requant,
-              LinearEpilogue::RequantAdd, LinearEpilogue::RequantThenAdd}) {
-          ++variant;
-          int64_t outType = variant % 3 == 0   ? QCC_I16
-                            : variant % 3 == 1 ? QCC_U8
-                                               : QCC_I8;
-          if (kind == LinearEpilogue::RequantAdd && variant % 2)
-            outType = QCC_I32;
-          std::vector<int64_t> xv =
-              act == QCC_I8 ? random(batch * channels * inSize, -128, 127)
-                            : random(batch * channels * inSize, 0, 255);
-          std::vector<int64_t> wv = bits == 4
-                                        ? random(cc.filters * k, -8, 7)
-                                        : random(cc.filters * k, -128, 127);
-          std::vector<int64_t> bias = random(cc.filters, -50000, 50000);
-          Epilogue e =
-              randomEpilogue(kind, outType, cc.filters, variant % 4 != 0, k);
-          e.residualDtype = variant % 2 ? QCC_I16 : QCC_U8;
-          int64_t numel = batch * cc.filters * outSize;
-          std::vector<int64_t> res = e.residualDtype == QCC_I16
-                                         ? random(numel, -30000, 30000)
-                                         : random(numel, 0, 255);
-          std::vector<int64_t> expected(numel);
-          for (int64_t img = 0; img < batch; ++img)
-            for (int64_t f = 0; f < cc.filters; ++f) {
-              int64_t grp = f / mg;
-              for (int64_t p = 0; p < outSize; ++p) {
-                int64_t acc = bias[f];
-                for (int64_t ci = 0; ci < cpg; ++ci)
-                  for (int64_t kp = 0; kp < kernelSize; ++kp) {
-                    int64_t offset = 0, rest = p, krest = kp;
-                    bool valid = true;
-                    int64_t opos[8], kpos[8];
-                    for (int64_t d = n - 1; d >= 0; --d) {
-                      opos[d] = rest % outSp[d], rest /= outSp[d];
-                      kpos[d] = krest % cc.kernel[d], krest /= cc.kernel[d];
+    bool directOk = supportsDirectConv(n, cc.groups, cc.dilations.data());
+    for (bool direct : {false, true})
+      for (int64_t bits : {8, 4})
+        for (int64_t act : {QCC_I8, QCC_U8})
+          for (LinearEpilogue kind :
+               {LinearEpilogue::None, LinearEpilogue::Requant,
+                LinearEpilogue::RequantAdd, LinearEpilogue::RequantThenAdd}) {
+            if (direct && !directOk)
+              continue;
+            ++variant;
+            int64_t outType = variant % 3 == 0   ? QCC_I16
+                              : variant % 3 == 1 ? QCC_U8
+                                                 : QCC_I8;
+            if (kind == LinearEpilogue::RequantAdd && variant % 2)
+              outType = QCC_I32;
+            std::vector<int64_t> xv =
+                act == QCC_I8 ? random(batch * channels * inSize, -128, 127)
+                              : random(batch * channels * inSize, 0, 255);
+            std::vector<int64_t> wv = bits == 4
+                                          ? random(cc.filters * k, -8, 7)
+                                          : random(cc.filters * k, -128, 127);
+            std::vector<int64_t> bias = random(cc.filters, -50000, 50000);
+            Epilogue e =
+                randomEpilogue(kind, outType, cc.filters, variant % 4 != 0, k);
+            e.residualDtype = variant % 2 ? QCC_I16 : QCC_U8;
+            int64_t numel = batch * cc.filters * outSize;
+            std::vector<int64_t> res = e.residualDtype == QCC_I16
+                                           ? random(numel, -30000, 30000)
+                                           : random(numel, 0, 255);
+            std::vector<int64_t> expected(numel);
+            for (int64_t img = 0; img < batch; ++img)
+              for (int64_t f = 0; f < cc.filters; ++f) {
+                int64_t grp = f / mg;
+                for (int64_t p = 0; p < outSize; ++p) {
+                  int64_t acc = bias[f];
+                  for (int64_t ci = 0; ci < cpg; ++ci)
+                    for (int64_t kp = 0; kp < kernelSize; ++kp) {
+                      int64_t offset = 0, rest = p, krest = kp;
+                      bool valid = true;
+                      int64_t opos[8], kpos[8];
+                      for (int64_t d = n - 1; d >= 0; --d) {
+                        opos[d] = rest % outSp[d], rest /= outSp[d];
+                        kpos[d] = krest % cc.kernel[d], krest /= cc.kernel[d];
+                      }
+                      for (int64_t d = 0; d < n; ++d) {
+                        int64_t i = opos[d] * cc.strides[d] - cc.pads[d] +
+                                    kpos[d] * cc.dilations[d];
+                        valid &= i >= 0 && i < cc.input[2 + d];
+                        offset = offset * cc.input[2 + d] + i;
+                      }
+                      if (!valid)
+                        continue;
+                      int64_t c = grp * cpg + ci;
+                      acc += xv[(img * channels + c) * inSize + offset] *
+                             wv[f * k + ci * kernelSize + kp];
                     }
-                    for (int64_t d = 0; d < n; ++d) {
-                      int64_t i = opos[d] * cc.strides[d] - cc.pads[d] +
-                                  kpos[d] * cc.dilations[d];
-                      valid &= i >= 0 && i < cc.input[2 + d];
-                      offset = offset * cc.input[2 + d] + i;
-                    }
-                    if (!valid)
-                      continue;
-                    int64_t c = grp * cpg + ci;
-                    acc += xv[(img * channels + c) * inSize + offset] *
-                           wv[f * k + ci * kernelSize + kp];
-                  }
-                int64_t idx = (img * cc.filters + f) * outSize + p;
-                expected[idx] = reference(e, acc, f, res[idx]);
+                  int64_t idx = (img * cc.filters + f) * outSize + p;
+                  expected[idx] = reference(e, acc, f, res[idx]);
+                }
               }
-            }
-          std::vector<uint8_t> xb = toBytes(xv, act);
-          std::vector<int8_t> w(wv.begin(), wv.end());
-          std::vector<int32_t> b(bias.begin(), bias.end());
-          LinearSpec spec;
-          spec.kind = LinearKind::Conv;
-          spec.k = k;
-          spec.n = cc.filters;
-          spec.weights = w.data();
-          spec.weightBits = bits;
-          spec.bias = b.data();
-          spec.activationDtype = act;
-          std::vector<int64_t> attrs = {cc.groups, n};
-          attrs.insert(attrs.end(), cc.strides.begin(), cc.strides.end());
-          attrs.push_back(2 * n);
-          attrs.insert(attrs.end(), cc.pads.begin(), cc.pads.end());
-          attrs.push_back(n);
-          attrs.insert(attrs.end(), cc.dilations.begin(), cc.dilations.end());
-          attrs.push_back(n);
-          attrs.insert(attrs.end(), cc.kernel.begin(), cc.kernel.end());
-          qcc_rt_tensor x = {xb.data(), cc.input.data(),
-                             static_cast<int64_t>(cc.input.size()), act};
-          std::string what = "conv case " + std::to_string(&cc - cases) + " w" +
-                             std::to_string(bits) + " variant " +
-                             std::to_string(variant);
-          runAndCompare(what, spec, e, x, outShape,
-                        toBytes(res, e.residualDtype), attrs, expected);
-        }
+            std::vector<uint8_t> xb = toBytes(xv, act);
+            std::vector<int8_t> w(wv.begin(), wv.end());
+            std::vector<int32_t> b(bias.begin(), bias.end());
+            LinearSpec spec;
+            spec.kind = LinearKind::Conv;
+            spec.k = k;
+            spec.n = cc.filters;
+            spec.weights = w.data();
+            spec.weightBits = bits;
+            spec.bias = b.data();
+            spec.activationDtype = act;
+            spec.convChannels = direct ? cpg : 0;
+            std::vector<int64_t> attrs = {cc.groups, n};
+            attrs.insert(attrs.end(), cc.strides.begin(), cc.strides.end());
+            attrs.push_back(2 * n);
+            attrs.insert(attrs.end(), cc.pads.begin(), cc.pads.end());
+            attrs.push_back(n);
+            attrs.insert(attrs.end(), cc.dilations.begin(), cc.dilations.end());
+            attrs.push_back(n);
+            attrs.insert(attrs.end(), cc.kernel.begin(), cc.kernel.end());
+            qcc_rt_tensor x = {xb.data(), cc.input.data(),
+                               static_cast<int64_t>(cc.input.size()), act};
+            std::string what = "conv case " + std::to_string(&cc - cases) +
+                               (direct ? " direct" : "") + " w" +
+                               std::to_string(bits) + " variant " +
+                               std::to_string(variant);
+            runAndCompare(what, spec, e, x, outShape,
+                          toBytes(res, e.residualDtype), attrs, expected);
+          }
   }
 }
 
@@ -503,6 +523,20 @@ TEST_F(FusedLinearTest, SpecsThatCannotBePackedSayWhy) {
   w[3] = -8;
   EXPECT_EQ(checkLinearSpec(spec), nullptr);
   spec.weightBits = 8;
+  // The direct layout is for convolutions whose k is channels x taps.
+  spec.convChannels = 2;
+  EXPECT_STREQ(checkLinearSpec(spec),
+               "convChannels is not the channel count of a convolution");
+  spec.kind = LinearKind::Conv;
+  EXPECT_EQ(checkLinearSpec(spec), nullptr);
+  spec.convChannels = 3;
+  EXPECT_STREQ(checkLinearSpec(spec),
+               "convChannels is not the channel count of a convolution");
+  spec.convChannels = -1;
+  EXPECT_STREQ(checkLinearSpec(spec),
+               "convChannels is not the channel count of a convolution");
+  spec.convChannels = 0;
+  spec.kind = LinearKind::MatMul;
   spec.epilogue = LinearEpilogue::Requant;
   spec.outputDtype = QCC_I8;
   spec.lo = -128;
@@ -566,6 +600,50 @@ TEST_F(FusedLinearTest, CorruptBlobsAndWrongOperandsAreErrors) {
   blob[0] ^= 1;
   qcc_rt_tensor three[3] = {in[0], in[1], in[0]};
   EXPECT_EQ(qcc_rt_linear(kctx, three, 3, &out, nullptr), QCC_ERROR_RUNTIME);
+}
+
+TEST_F(FusedLinearTest, DirectLayoutNeedsItsGeometry) {
+  // 2 filters over 2 channels of a 1 x 2 kernel, packed in the direct
+  // layout, used with conv attrs that do not fit it: two groups, a
+  // dilation, other channel counts.
+  int8_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  LinearSpec spec;
+  spec.kind = LinearKind::Conv;
+  spec.k = 4;
+  spec.n = 2;
+  spec.weights = w;
+  spec.activationDtype = QCC_U8;
+  spec.convChannels = 2;
+  alignas(64) static uint8_t blob[4096];
+  size_t size = getPackedLinearSize(spec);
+  ASSERT_LE(size, sizeof(blob));
+  ASSERT_TRUE(packLinear(spec, blob));
+  uint8_t xdata[2 * 3 * 4] = {};
+  int32_t odata[2 * 3 * 4];
+  int64_t bs[] = {static_cast<int64_t>(size)};
+  auto *kctx = reinterpret_cast<qcc_rt_context *>(ctx);
+  auto run = [&](std::vector<int64_t> xs, std::vector<int64_t> os,
+                 std::vector<int64_t> attrs) {
+    qcc_rt_tensor in[2] = {{xdata, xs.data(), 4, QCC_U8},
+                           {blob, bs, 1, QCC_U8}};
+    qcc_rt_tensor out = {odata, os.data(), 4, QCC_I32};
+    return qcc_rt_linear(kctx, in, 2, &out, attrs.data());
+  };
+  // groups, 2, strides, 4, pads, 2, dilations, 2, kernel
+  ASSERT_EQ(run({1, 2, 3, 4}, {1, 2, 3, 3},
+                {1, 2, 1, 1, 4, 0, 0, 0, 0, 2, 1, 1, 2, 1, 2}),
+            QCC_OK)
+      << qcc_rt_last_error(ctx);
+  EXPECT_EQ(run({1, 2, 3, 4}, {1, 2, 3, 2},
+                {1, 2, 1, 1, 4, 0, 0, 0, 0, 2, 1, 2, 2, 1, 2}),
+            QCC_ERROR_RUNTIME);
+  EXPECT_NE(std::string(qcc_rt_last_error(ctx)).find("direct"),
+            std::string::npos);
+  EXPECT_EQ(run({1, 4, 3, 4}, {1, 2, 3, 3},
+                {2, 2, 1, 1, 4, 0, 0, 0, 0, 2, 1, 1, 2, 1, 2}),
+            QCC_ERROR_RUNTIME);
+  EXPECT_NE(std::string(qcc_rt_last_error(ctx)).find("direct"),
+            std::string::npos);
 }
 
 } // namespace

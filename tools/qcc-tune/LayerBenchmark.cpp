@@ -64,6 +64,13 @@ mlir::qcc::measureLayerLatency(qcc_context *ctx, const LayerShape &shape,
   spec.weights = weights.data();
   spec.weightBits = config.weightBits;
   spec.bias = bias.data();
+  // Convolutions in the layout qcc packs them in by default (--direct-conv).
+  if (shape.kind == LayerShape::Kind::Conv &&
+      shape.dilations.size() == shape.kernel.size() &&
+      shape.inputShape.size() > 1 &&
+      qcc_rt::supportsDirectConv(static_cast<int64_t>(shape.kernel.size()),
+                                 shape.group, shape.dilations.data()))
+    spec.convChannels = shape.inputShape[1];
   spec.activationDtype = QCC_I8;
   spec.epilogue = qcc_rt::LinearEpilogue::Requant;
   spec.outputDtype = QCC_I8;

@@ -104,6 +104,12 @@ cl::opt<bool> generateElementwise(
              "vector kernels (linalg -> vector -> LLVM) instead of runtime "
              "calls (default on)"),
     cl::init(true), cl::cat(qccCategory));
+cl::opt<bool> directConv(
+    "direct-conv",
+    cl::desc("Compute 2-D one-group undilated convolutions from padded "
+             "planes of four interleaved channels instead of im2col "
+             "(default on)"),
+    cl::init(true), cl::cat(qccCategory));
 cl::opt<char> optLevel("O", cl::desc("Optimisation level (0-3)"), cl::Prefix,
                        cl::init('2'), cl::value_desc("N"),
                        cl::cat(qccCategory));
@@ -221,6 +227,7 @@ bool emitCode(ModuleOp module) {
   qcc::CPUTargetOptions options;
   options.cpu = mcpu;
   options.generateElementwise = generateElementwise;
+  options.directConv = directConv;
   options.prefix = emitKind == EmitKind::Lib ? qcc::getLibraryPrefix(outputFile)
                                              : std::string("model");
   FailureOr<OwningOpRef<ModuleOp>> lowered =

@@ -31,7 +31,12 @@
 //   PackedLinearHeader
 //   weights: MatMul: ceil(n/16) blocks x ceil(k/4) groups x 16 columns x 4
 //            bytes (w[4g + t][16b + l] at ((b * groups + g) * 16 + l) * 4 + t);
-//            Conv: n rows of ceil(k/4)*4 bytes (zero padded)
+//            Conv: n rows of k4 bytes (zero padded): k4 = ceil(k/4)*4 with
+//            w[c][k] at row c, byte k (im2col order: channel, then kernel
+//            position); with convChannels = C > 0 (the direct layout, see
+//            below) k4 = taps * ceil(C/4) * 4 and w[c][ch * taps + t] at
+//            byte (t * ceil(C/4) + ch / 4) * 4 + ch % 4: kernel position
+//            major, groups of four channels, channels >= C zero
 //            4-bit weights (weightBits = 4) are stored two per byte, as
 //            nibbles w + 8 in [0, 15]: every run of 64 weight bytes of the
 //            8-bit layout (a MatMul (block, group) vector; 64 consecutive
@@ -46,6 +51,13 @@
 //   addMul, addRound, addShift:   n16 int64 each (RequantThenAdd)
 // with round = 2^(shift - 1) (0 for shift 0). Both the AVX-512 VNNI path and
 // the portable path read this one layout.
+//
+// Direct convolutions: a 2-D convolution with one group and dilation 1 whose
+// weights are packed in the direct layout (convChannels > 0) is computed
+// without im2col: the runtime copies each image once into padded planes of
+// four interleaved channels (one per stride phase) in which every kernel
+// position's group of four channels, for 16 consecutive output positions,
+// is one contiguous 64-byte vector (docs/CPUBackend.md).
 //
 // Signedness: vpdpbusd multiplies unsigned bytes by signed bytes. Weights
 // are i8; i8 activations are flipped to u8 by XOR 0x80 while loading
@@ -95,6 +107,10 @@ struct LinearSpec {
   /// 8, or 4 when every weight is in [-8, 7] and is to be stored two per
   /// byte.
   int64_t weightBits = 8;
+  /// Conv only: when > 0, the channels per group of a convolution that
+  /// supportsDirectConv accepts, and the weights are packed in the direct
+  /// layout (k = convChannels * kernel positions).
+  int64_t convChannels = 0;
   /// n entries, or null for none.
   const int32_t *bias = nullptr;
   /// Element type of the activation: QCC_I8 or QCC_U8.
@@ -132,8 +148,10 @@ struct PackedLinearHeader {
   int64_t lo, hi, zeroPoint;
   int64_t residualDtype;
   int64_t weightBits;
-  /// Conv: bytes per packed filter row (k4, or ceil(k/64)*32 for 4-bit).
+  /// Conv: bytes per packed filter row (k4, or ceil(k4/64)*32 for 4-bit).
   int64_t rowBytes;
+  /// Conv: channels per group of the direct layout, 0 for im2col order.
+  int64_t convChannels;
   int64_t weightsOffset, corrOffset;
   int64_t mulOffset, roundOffset, shiftOffset;
   int64_t resMulOffset, resRoundOffset, resShiftOffset;
@@ -142,7 +160,17 @@ struct PackedLinearHeader {
   int64_t totalBytes;
 };
 
-constexpr int64_t kPackedLinearMagic = 0x334e494c43434351; // "QCCCLIN3"
+constexpr int64_t kPackedLinearMagic = 0x344e494c43434351; // "QCCCLIN4"
+
+/// Whether a convolution of this geometry can be computed directly (no
+/// im2col) when its weights are packed with convChannels: two spatial
+/// dimensions, one group, dilation 1.
+inline bool supportsDirectConv(int64_t spatialRank, int64_t groups,
+                               const int64_t *dilations) {
+  if (spatialRank != 2 || groups != 1)
+    return false;
+  return dilations[0] == 1 && dilations[1] == 1;
+}
 
 /// Null when `spec` can be packed, otherwise why not (a static string):
 /// weights not i8-sized, 4-bit weights outside [-8, 7], an activation that is

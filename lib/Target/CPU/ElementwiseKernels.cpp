@@ -226,8 +226,9 @@ func::FuncOp mlir::qcc::buildElementwiseKernel(OpBuilder &b, ModuleOp module,
                                                StringRef name, bool avx512) {
   OpBuilder::InsertionGuard guard(b);
   Location loc = group.getRoot()->getLoc();
-  auto [rows, cols] =
+  auto [rowCount, colCount] =
       getKernelView(cast<ShapedType>(group.getResult().getType()).getShape());
+  int64_t rows = rowCount, cols = colCount;
   auto memrefType = [&](Value v) {
     unsigned width = getElementType(v).getIntOrFloatBitWidth();
     return MemRefType::get({rows, cols}, b.getIntegerType(width));

@@ -92,7 +92,7 @@ struct Chain {
   SmallVector<int32_t> addMultiplier, addShift;
 };
 
-std::optional<FusedLinear> matchChain(Operation *root) {
+std::optional<FusedLinear> matchChain(Operation *root, bool directConv) {
   FusedLinear fused;
   Chain chain;
   qcc_rt::LinearSpec &spec = chain.spec;
@@ -128,6 +128,9 @@ std::optional<FusedLinear> matchChain(Operation *root) {
     append(conv.getPads());
     append(conv.getDilations());
     append(wType.getShape().drop_front(2));
+    if (directConv && qcc_rt::supportsDirectConv(rank - 2, conv.getGroup(),
+                                                 conv.getDilations().data()))
+      spec.convChannels = wType.getDimSize(1);
     if (Value b = conv.getBias()) {
       std::optional<SmallVector<int32_t>> bias = getBias(b, 0, 1, spec.n);
       if (!bias)
@@ -314,12 +317,12 @@ std::optional<FusedLinear> matchChain(Operation *root) {
 
 } // namespace
 
-LinearFusion LinearFusion::analyze(func::FuncOp fn) {
+LinearFusion LinearFusion::analyze(func::FuncOp fn, bool directConv) {
   LinearFusion fusion;
   for (Operation &op : fn.getBody().front()) {
     if (!isa<MatMulOp, ConvOp>(op))
       continue;
-    std::optional<FusedLinear> chain = matchChain(&op);
+    std::optional<FusedLinear> chain = matchChain(&op, directConv);
     if (!chain)
       continue;
     fusion.roots[&op] = fusion.chains.size();

@@ -49,8 +49,10 @@ struct FusedLinear {
 
 class LinearFusion {
 public:
-  /// Analyses the single block of `fn` and packs every chain it finds.
-  static LinearFusion analyze(func::FuncOp fn);
+  /// Analyses the single block of `fn` and packs every chain it finds;
+  /// with `directConv`, convolutions that qcc_rt::supportsDirectConv accepts
+  /// get the direct layout (PackedLinear.h).
+  static LinearFusion analyze(func::FuncOp fn, bool directConv = true);
 
   const FusedLinear *getChain(Operation *root) const {
     auto it = roots.find(root);

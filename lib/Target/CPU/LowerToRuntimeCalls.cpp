@@ -847,7 +847,7 @@ LogicalResult Lowering::run() {
   for (Type t : fn.getResultTypes())
     if (getDType(cast<RankedTensorType>(t).getElementType()) < 0)
       return fn.emitError("unsupported output type ") << t;
-  fusion = LinearFusion::analyze(fn);
+  fusion = LinearFusion::analyze(fn, options.directConv);
   attention = AttentionFusion::analyze(fn);
   if (options.generateElementwise)
     elementwise = ElementwiseFusion::analyze(fn, fusion, attention);

@@ -8,7 +8,8 @@ For each trained test model (cnn, vit, bert at opset 17) and input set
 4-bit weights everywhere (the CNN with --layer-bits=*=W4A4, BERT with
 *=W4A8), and with the mix --precision=mixed --size-budget=60% chooses
 (CNN and ViT; qcc and qcc-run must choose the same mix, with some 4-bit
-layers): calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
+layers), and the CNN with its convolutions by im2col (--direct-conv=false)
+rather than direct: calibrates on 64 training images, compiles `qcc MODEL -o libNAME.so`, runs it with
 `qcc-run libNAME.so` and runs the same model with `qcc-run --interp=int`
 (the same calibration, so the same integer graph), and requires the output
 files to be byte-identical -- with 1 and 2 threads, and with the portable
@@ -60,6 +61,8 @@ def main():
              ("bert", "1", [("input_ids", "input_ids_1.npy"),
                             ("attention_mask", "attention_mask_1.npy")], [], ""),
              ("cnn", "8", [("image", "image_8.npy")], w4a4, "-w4a4"),
+             ("cnn", "8", [("image", "image_8.npy")], ["--direct-conv=false"],
+              "-im2col"),
              ("bert", "8", bert8, w4, "-w4"),
              ("cnn", "8", [("image", "image_8.npy")], mixed, "-mixed"),
              ("vit", "8", [("image", "image_8.npy")], mixed, "-mixed")]
@@ -87,7 +90,9 @@ def main():
                       env=env)
             ref = os.path.join(work, f"{name}_interp")
             interp_log = run([qcc_run, onnx, "--interp=int", "--calibration", calib,
-                              "--output-dir", ref] + shapes + feeds + extra, env=env)
+                              "--output-dir", ref] + shapes + feeds
+                             + [e for e in extra if not e.startswith("--direct")],
+                             env=env)
             if "--precision=mixed" in extra:
                 chosen = [line.split()[:2] for line in log.splitlines()
                           if line.startswith("  /")]

@@ -39,6 +39,10 @@ struct CPUTargetOptions {
   /// Compile groups of elementwise integer ops into generated vector
   /// kernels (linalg -> vector -> LLVM) rather than runtime calls.
   bool generateElementwise = true;
+  /// Compute 2-D one-group undilated convolutions directly from padded
+  /// planes of the input (weights in the direct layout of PackedLinear.h)
+  /// rather than by im2col.
+  bool directConv = true;
 };
 
 /// Builds the LLVM dialect module of the library from the module holding
