@@ -116,12 +116,11 @@ uint8_t rowByte(const PackedLinearHeader &h, bool channelsAlongColumns,
 /// Group g of block b of the packed operand (vecBytes per vector).
 const uint8_t *packedVector(const LinearTiles &t, int64_t b, int64_t g,
                             int64_t vecBytes) {
-  int64_t groups = t.header->k4 / 4;
   if (!t.tapOffsets)
-    return t.packed + ((b - t.firstPackedBlock) * groups + g) * vecBytes;
-  int64_t perTap = groups / t.taps;
-  return t.packed + b * t.blockStride + t.tapOffsets[g / perTap] +
-         g % perTap * t.groupStride;
+    return t.packed +
+           ((b - t.firstPackedBlock) * (t.header->k4 / 4) + g) * vecBytes;
+  return t.packed + b * t.blockStride + g / t.taps * t.groupStride +
+         t.tapOffsets[g % t.taps];
 }
 
 template <bool ChannelsAlongColumns>
@@ -200,9 +199,11 @@ void prefetchPanel(const LinearTiles &t, int64_t b0, int64_t b1, int64_t part,
     __builtin_prefetch(base + 64 * l, 0, 2);
 }
 
-/// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads.
+/// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads:
+/// consecutive tasks share a panel of blocks, or (rowsOuter) a chunk of
+/// rows -- whichever operand is the larger to read again.
 void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
-                 int64_t blocks, int64_t rowsPerTask) {
+                 int64_t blocks, int64_t rowsPerTask, bool rowsOuter = false) {
   bool vnni = useVnni();
   int64_t panels = (blocks + kPanelBlocks - 1) / kPanelBlocks;
   int64_t chunks = (rows + rowsPerTask - 1) / rowsPerTask;
@@ -211,18 +212,19 @@ void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
   parallelFor(
       ctx, panels * chunks, grain < 1 ? 1 : grain, [&](int64_t t0, int64_t t1) {
         for (int64_t task = t0; task < t1; ++task) {
-          int64_t panel = task / chunks, chunk = task % chunks;
+          int64_t panel = rowsOuter ? task % panels : task / chunks;
+          int64_t chunk = rowsOuter ? task / panels : task % chunks;
           int64_t r0 = chunk * rowsPerTask;
           int64_t r1 = r0 + rowsPerTask < rows ? r0 + rowsPerTask : rows;
-          int64_t b0 = panel * kPanelBlocks;
-          int64_t b1 = b0 + kPanelBlocks < blocks ? b0 + kPanelBlocks : blocks;
+          // Panels of kPanelBlocks, or as even as possible: 4 blocks are
+          // 2 + 2 (two 8 x 2 tiles), not 3 + 1 (an 8 x 1 tile, half as
+          // fast).
+          int64_t b0 = panel * blocks / panels;
+          int64_t b1 = (panel + 1) * blocks / panels;
           // While this range works on a panel of matmul weights, its
           // tasks fetch the next panel it will use, a slice each.
-          if (t.channelsAlongColumns && task + chunks < t1)
-            prefetchPanel(t, b1,
-                          b1 + kPanelBlocks < blocks ? b1 + kPanelBlocks
-                                                     : blocks,
-                          chunk, chunks);
+          if (t.channelsAlongColumns && !rowsOuter && task + chunks < t1)
+            prefetchPanel(t, b1, (panel + 2) * blocks / panels, chunk, chunks);
           runTiles(t, vnni, r0, r1, b0, b1);
         }
       });
@@ -402,28 +404,45 @@ struct DirectPlanes {
 /// Rows [i0, i1) of all planes (numbered phase, quad, row) of one image.
 void fillPlaneRows(const ConvGeometry &g, const DirectPlanes &d,
                    const uint8_t *image, uint8_t flip, uint8_t *planes,
-                   int64_t i0, int64_t i1) {
+                   int64_t i0, int64_t i1, bool vnni) {
   int64_t h = g.inSp[0], w = g.inSp[1];
-  for (int64_t r = i0; r < i1; ++r) {
-    int64_t i = r % d.hq, quad = r / d.hq % d.quads, phase = r / d.hq / d.quads;
-    int64_t py = phase / d.phasesX, px = phase % d.phasesX;
+  // Row i of plane (phase, quad), counted on from row i0.
+  int64_t i = i0 % d.hq, quad = i0 / d.hq % d.quads,
+          phase = i0 / d.hq / d.quads;
+  uint32_t flipWord = flip * 0x01010101u;
+  auto fillWords = [&](uint8_t *dst, int64_t words) {
+    for (int64_t j = 0; j < words; ++j)
+      memcpy(dst + 4 * j, &flipWord, 4);
+  };
+  // The phase's first padded row and column and its columns j reading
+  // x = j * sx + px - pad in [0, w): [j0, j1).
+  int64_t py = 0, left = 0, j0 = 0, j1 = 0, lastPhase = -1;
+  for (int64_t r = i0; r < i1; ++r, ++i) {
+    if (i == d.hq) {
+      i = 0;
+      if (++quad == d.quads)
+        quad = 0, ++phase;
+    }
+    if (phase != lastPhase) {
+      lastPhase = phase;
+      py = phase / d.phasesX;
+      left = g.padsBegin[1] - phase % d.phasesX;
+      j0 = left > 0 ? (left + d.sx - 1) / d.sx : 0;
+      j1 = (w + left + d.sx - 1) / d.sx;
+      j1 = j1 < d.wq ? j1 : d.wq;
+    }
     uint8_t *plane = planes + (phase * d.quads + quad) * d.planeBytes;
     uint8_t *dst = plane + 4 * i * d.wq;
     if (i == d.hq - 1) // past the last row: read by dropped lanes only
       memset(dst + 4 * d.wq, flip,
              static_cast<size_t>(d.planeBytes - 4 * d.hq * d.wq));
     int64_t y = i * d.sy + py - g.padsBegin[0];
-    // Columns j reading x = j * sx + px - pad in [0, w).
-    int64_t left = g.padsBegin[1] - px;
-    int64_t j0 = left > 0 ? (left + d.sx - 1) / d.sx : 0;
-    int64_t j1 = (w + left + d.sx - 1) / d.sx;
-    j1 = j1 < d.wq ? j1 : d.wq;
     if (y < 0 || y >= h || j1 <= j0) {
       memset(dst, flip, static_cast<size_t>(4 * d.wq));
       continue;
     }
-    memset(dst, flip, static_cast<size_t>(4 * j0));
-    memset(dst + 4 * j1, flip, static_cast<size_t>(4 * (d.wq - j1)));
+    fillWords(dst, j0);
+    fillWords(dst + 4 * j1, d.wq - j1);
     // Chunks of at most kChunk positions (a strided convolution gathers
     // each channel's columns into a stack buffer first).
     constexpr int64_t kChunk = 256;
@@ -448,7 +467,8 @@ void fillPlaneRows(const ConvGeometry &g, const DirectPlanes &d,
             gathered[c][j] = src[j * d.sx];
         rows[c] = gathered[c];
       }
-      interleave4(rows, count, flip, dst + 4 * a);
+      if (!vnni || !interleave4Vnni(rows, count, flip, dst + 4 * a))
+        interleave4(rows, count, flip, dst + 4 * a);
     }
   }
 }
@@ -463,8 +483,10 @@ int32_t runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
     return qcc_rt_set_error(ctx, QCC_ERROR_RUNTIME,
                             "linear: the direct layout does not match the "
                             "kernel");
-  auto *memory = static_cast<uint8_t *>(aligned_alloc(
-      64, static_cast<size_t>(d.bytes() + taps * 8 + 63) / 64 * 64));
+  // The context's scratch: reused from call to call, so the planes cost
+  // no page faults.
+  ContextScratch scratch(ctx, static_cast<size_t>(d.bytes() + taps * 8));
+  auto *memory = static_cast<uint8_t *>(scratch.data());
   if (!memory)
     return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
                             "linear: out of memory");
@@ -479,13 +501,14 @@ int32_t runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
       residual ? static_cast<int64_t>(getElementSize(h.residualDtype)) : 0;
   const auto *in = static_cast<const uint8_t *>(x.data);
   int64_t planeRows = d.phases * d.quads * d.hq;
+  bool vnni = useVnni();
   for (int64_t image = 0; image < g.batch; ++image) {
     const uint8_t *img = in + image * g.channels * g.inSize;
     int64_t outBase = image * g.filters * outSize;
     parallelFor(ctx, planeRows, grainFor(4 * d.wq),
                 [&](int64_t i0, int64_t i1) {
                   fillPlaneRows(g, d, img, static_cast<uint8_t>(h.flip), planes,
-                                i0, i1);
+                                i0, i1, vnni);
                 });
     LinearTiles t;
     t.header = &h;
@@ -507,9 +530,11 @@ int32_t runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
     t.outRowStride = outSize;
     t.wideRow = d.wq;
     t.outWidth = g.outSp[1];
-    runAllTiles(ctx, t, g.filters, (d.lanes + 15) / 16, kTileRows);
+    // Filters read again per panel of positions, or the planes per chunk of
+    // filters: ResNet's late layers have far more weights than positions.
+    runAllTiles(ctx, t, g.filters, (d.lanes + 15) / 16, kTileRows,
+                g.filters * h.rowBytes > d.bytes());
   }
-  free(memory);
   return QCC_OK;
 }
 

@@ -43,10 +43,10 @@ struct LinearTiles {
   /// groups + g) * 64 (32 for 4-bit matmul weights).
   const uint8_t *packed;
   int64_t firstPackedBlock = 0;
-  /// A direct convolution's packed operand (taps > 1 or tapOffsets set):
-  /// group g of block b at packed + b * blockStride + tapOffsets[g / perTap]
-  /// + (g % perTap) * groupStride, perTap = k4 / 4 / taps (kernel position,
-  /// then channel quad; the planes of FusedLinear.cpp's direct convolution).
+  /// A direct convolution's packed operand (tapOffsets set): group g of
+  /// block b at packed + b * blockStride + (g / taps) * groupStride +
+  /// tapOffsets[g % taps] (channel quad, then kernel position; the planes
+  /// of FusedLinear.cpp's direct convolution).
   const int64_t *tapOffsets = nullptr;
   int64_t taps = 1, groupStride = 0, blockStride = 0;
   /// Valid columns (the last block may be partial).
@@ -82,6 +82,12 @@ bool linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
 /// out[i] = in[i] ^ 0x80 for i < n (i8 activations as u8) with AVX-512;
 /// false (having done nothing) as linearTilesVnni.
 bool flipBytesVnni(const uint8_t *in, uint8_t *out, int64_t n);
+
+/// interleave4 of FusedLinear.cpp with AVX-512 (position j's four bytes
+/// rows[0..3][j] ^ flip, 0 ^ flip for a null row); false (having done
+/// nothing) as linearTilesVnni.
+bool interleave4Vnni(const uint8_t *const rows[4], int64_t count, uint8_t flip,
+                     uint8_t *dst);
 
 /// Packs rows [0, k4) x columns [0, cols) of a row-major byte matrix (row
 /// stride ld, rows >= k read as zero, bytes XORed with `flip`) into the VNNI

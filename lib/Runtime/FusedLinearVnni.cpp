@@ -153,14 +153,14 @@ inline Segments segmentsOf(const LinearTiles &t, int64_t c0, __mmask16 mask) {
     s.mask[0] = mask;
     return s;
   }
-  for (int64_t l = 0; l < 16;) {
-    int64_t c = c0 + l, x = c % t.wideRow;
+  int64_t y = c0 / t.wideRow, x = c0 % t.wideRow;
+  for (int64_t l = 0; l < 16; x = 0, ++y) {
     int64_t inRow = t.wideRow - x < 16 - l ? t.wideRow - x : 16 - l;
     if (x < t.outWidth) {
       int64_t valid = t.outWidth - x < inRow ? t.outWidth - x : inRow;
       auto m = static_cast<__mmask16>(((1u << valid) - 1) << l) & mask;
       if (m) {
-        s.at[s.count] = c / t.wideRow * t.outWidth + x - l;
+        s.at[s.count] = y * t.outWidth + x - l;
         s.mask[s.count++] = m;
       }
     }
@@ -271,17 +271,18 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   const uint8_t *packed =
       t.packed + (b0 - t.firstPackedBlock) * groups * vecBytes;
   int64_t blockStride = groups * vecBytes;
-  // A convolution's groups run over kernel positions (taps), each a run of
-  // perTap groups groupStride apart: one run of all groups unless direct.
+  // A convolution's groups: runs of `taps` kernel positions (at
+  // tapOffsets) per channel quad, quads groupStride apart; one position
+  // per group unless direct.
   const int64_t noOffset = 0;
   const int64_t *tapOffsets = &noOffset;
-  int64_t taps = 1, perTap = groups, groupStride = vecBytes;
+  int64_t taps = 1, quads = groups, groupStride = vecBytes;
   if (!Cols && t.tapOffsets) {
     packed = t.packed + b0 * t.blockStride;
     blockStride = t.blockStride;
     tapOffsets = t.tapOffsets;
     taps = t.taps;
-    perTap = groups / taps;
+    quads = groups / taps;
     groupStride = t.groupStride;
   }
   const uint8_t *rows[R];
@@ -299,7 +300,7 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     const uint8_t *bufRows[R];
     for (int r = 0; r < R; ++r)
       bufRows[r] = buf[r];
-    int64_t tap = 0, q = 0;
+    int64_t q = 0, tap = 0;
     for (int64_t g0 = 0; g0 < groups; g0 += kNibbleChunkGroups) {
       int64_t g1 =
           g0 + kNibbleChunkGroups < groups ? g0 + kNibbleChunkGroups : groups;
@@ -312,17 +313,19 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
         step<Cols, R, V, Nibbles>(
             acc, packed + tapOffsets[tap] + q * groupStride, blockStride,
             vecBytes, 0, bufRows, 4 * (g - g0));
-        if (++q == perTap)
-          q = 0, ++tap;
+        if (++tap == taps)
+          tap = 0, ++q;
       }
     }
   } else if (!Cols) {
     // Filter rows hold k4 bytes: whole groups only.
+    // Quad major: a quad's kernel positions read overlapping vectors of
+    // one plane, a few cache lines for all of them.
     int64_t g = 0;
-    for (int64_t tap = 0; tap < taps; ++tap) {
-      const uint8_t *base = packed + tapOffsets[tap];
-      for (int64_t q = 0; q < perTap; ++q, ++g)
-        step<Cols, R, V, Nibbles>(acc, base + q * groupStride, blockStride,
+    for (int64_t q = 0; q < quads; ++q) {
+      const uint8_t *base = packed + q * groupStride;
+      for (int64_t tap = 0; tap < taps; ++tap, ++g)
+        step<Cols, R, V, Nibbles>(acc, base + tapOffsets[tap], blockStride,
                                   vecBytes, 0, rows, 4 * g);
     }
   } else {
@@ -357,19 +360,30 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     for (int v = 0; v < V; ++v)
       sums[r][v] = acc[r][v];
   Params p;
-  for (int v = 0; v < V; ++v) {
-    int64_t c0 = (b0 + v) * 16;
-    int64_t left = t.cols - c0;
-    if (left <= 0)
-      break;
-    Segments seg = segmentsOf(t, c0, maskFor(left));
-    if (Cols)
+  if (Cols) {
+    // A block's channels share its parameters.
+    for (int v = 0; v < V; ++v) {
+      int64_t c0 = (b0 + v) * 16;
+      int64_t left = t.cols - c0;
+      if (left <= 0)
+        break;
+      Segments seg = segmentsOf(t, c0, maskFor(left));
       loadParams<false>(t, c0, p);
-    for (int r = 0; r < R; ++r) {
-      if (!Cols)
-        loadParams<true>(t, t.channelBase + r0 + r, p);
-      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
+      for (int r = 0; r < R; ++r)
+        finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
     }
+    return;
+  }
+  // A row's channel has one set of parameters for all its blocks.
+  Segments segs[V];
+  int blocks = 0;
+  for (; blocks < V && (b0 + blocks) * 16 < t.cols; ++blocks)
+    segs[blocks] =
+        segmentsOf(t, (b0 + blocks) * 16, maskFor(t.cols - (b0 + blocks) * 16));
+  for (int r = 0; r < R; ++r) {
+    loadParams<true>(t, t.channelBase + r0 + r, p);
+    for (int v = 0; v < blocks; ++v)
+      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, segs[v]);
   }
 }
 
@@ -446,6 +460,25 @@ QCC_VNNI_TARGET bool qcc_rt::flipBytesVnni(const uint8_t *in, uint8_t *out,
   return true;
 }
 
+QCC_VNNI_TARGET bool qcc_rt::interleave4Vnni(const uint8_t *const rows[4],
+                                             int64_t count, uint8_t flip,
+                                             uint8_t *dst) {
+  __m512i m = _mm512_set1_epi8(static_cast<char>(flip));
+  for (int64_t j = 0; j < count; j += 16) {
+    __mmask16 mask = maskFor(count - j);
+    // Channel c's 16 bytes widened to the lanes' byte c.
+    __m512i v = m;
+    for (int c = 0; c < 4; ++c)
+      if (rows[c])
+        v = _mm512_xor_si512(
+            v, _mm512_slli_epi32(_mm512_cvtepu8_epi32(
+                                     _mm_maskz_loadu_epi8(mask, rows[c] + j)),
+                                 8 * c));
+    _mm512_mask_storeu_epi32(dst + 4 * j, mask, v);
+  }
+  return true;
+}
+
 bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
                              int64_t b0, int64_t b1) {
   bool nibbles = t.header->weightBits == 4;
@@ -481,6 +514,11 @@ bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
 #else
 
 bool qcc_rt::flipBytesVnni(const uint8_t *, uint8_t *, int64_t) {
+  return false;
+}
+
+bool qcc_rt::interleave4Vnni(const uint8_t *const *, int64_t, uint8_t,
+                             uint8_t *) {
   return false;
 }
 

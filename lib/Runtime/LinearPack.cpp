@@ -234,13 +234,12 @@ bool qcc_rt::packLinear(const LinearSpec &spec, void *out) {
             spec.weights[kk * n + c]);
       }
   } else if (h.convChannels > 0) {
-    // Kernel position major, then channel quads (the direct layout).
+    // Channel quads, then kernel positions (the direct layout).
     int64_t channels = h.convChannels, taps = k / channels;
-    int64_t quads = roundUp(channels, 4) / 4;
     for (int64_t c = 0; c < n; ++c)
       for (int64_t ch = 0; ch < channels; ++ch)
         for (int64_t t = 0; t < taps; ++t)
-          put(c * rowStride + (t * quads + ch / 4) * 4 + ch % 4,
+          put(c * rowStride + (ch / 4 * taps + t) * 4 + ch % 4,
               spec.weights[c * k + ch * taps + t]);
   } else {
     for (int64_t c = 0; c < n; ++c)

@@ -35,8 +35,9 @@
 //            w[c][k] at row c, byte k (im2col order: channel, then kernel
 //            position); with convChannels = C > 0 (the direct layout, see
 //            below) k4 = taps * ceil(C/4) * 4 and w[c][ch * taps + t] at
-//            byte (t * ceil(C/4) + ch / 4) * 4 + ch % 4: kernel position
-//            major, groups of four channels, channels >= C zero
+//            byte ((ch / 4) * taps + t) * 4 + ch % 4: groups of four
+//            channels, then kernel positions, then the four channels
+//            (channels >= C zero)
 //            4-bit weights (weightBits = 4) are stored two per byte, as
 //            nibbles w + 8 in [0, 15]: every run of 64 weight bytes of the
 //            8-bit layout (a MatMul (block, group) vector; 64 consecutive
