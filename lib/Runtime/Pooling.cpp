@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Im2Col.h"
 #include "Internal.h"
 
 #include <type_traits>
@@ -132,7 +133,8 @@ constexpr int64_t kPoolRowBytes = 16384;
 
 /// 2-D max pooling of output rows [t0, t1) (plane * outH + row), separably:
 /// the maximum of the window's input rows into a scratch row padded with the
-/// lowest value on both sides, then of each window's columns in it. Padding
+/// lowest value on both sides, then of each window's columns in it (at every
+/// column, then every stride-th taken). Padding
 /// never wins and a window without real input gives the lowest value, so
 /// padding with the lowest value computes exactly the generic loop's result.
 /// `scratch` elements must cover padBegin + width and the last window.
@@ -143,7 +145,7 @@ void maxPool2dRows(const T *src, T *dst, int64_t t0, int64_t t1,
                    const int64_t *pads, const int64_t *dilations,
                    int64_t scratch) {
   int64_t h = inSp[0], w = inSp[1], outH = outSp[0], outW = outSp[1];
-  T row[kPoolRowBytes / sizeof(T)];
+  T row[kPoolRowBytes / sizeof(T)], windows[kPoolRowBytes / sizeof(T)];
   T *mid = row + pads[1];
   for (int64_t p = 0; p < scratch; ++p)
     row[p] = lowest<T>();
@@ -169,14 +171,24 @@ void maxPool2dRows(const T *src, T *dst, int64_t t0, int64_t t1,
     if (first)
       for (int64_t p = 0; p < w; ++p)
         mid[p] = lowest<T>();
+    // The window maximum at every column a window starts at (contiguous,
+    // so it vectorises), then every s-th of them.
     int64_t s = strides[1], dil = dilations[1];
-    for (int64_t q = 0; q < outW; ++q) {
-      const T *window = row + q * s;
-      T best = window[0];
-      for (int64_t kw = 1; kw < kernel[1]; ++kw)
-        best = maxOf(best, window[kw * dil]);
-      y[q] = best;
+    int64_t starts = (outW - 1) * s + 1;
+    for (int64_t p = 0; p < starts; ++p)
+      windows[p] = row[p];
+    for (int64_t kw = 1; kw < kernel[1]; ++kw) {
+      const T *shifted = row + kw * dil;
+      for (int64_t p = 0; p < starts; ++p)
+        windows[p] = maxOf(windows[p], shifted[p]);
     }
+    if (s == 1)
+      memcpy(y, windows, static_cast<size_t>(outW) * sizeof(T));
+    else if (s == 2 && sizeof(T) == 1)
+      copyEvenBytes(y, windows, outW);
+    else
+      for (int64_t q = 0; q < outW; ++q)
+        y[q] = windows[q * s];
   }
 }
 
