@@ -99,6 +99,34 @@ inline float roundHalfEven(float x) {
   return __builtin_copysignf(r, x);
 }
 
+/// Quantizes count floats to Q; a loop the compiler vectorises. Every step
+/// is one correctly rounded IEEE operation (no contraction applies), so any
+/// vector width gives the interpreter's bits.
+template <typename Q>
+inline void quantizeRun(const float *in, Q *out, int64_t count, float scale,
+                        double zeroPoint, double low, double high) {
+  for (int64_t i = 0; i < count; ++i) {
+    float rounded = roundHalfEven(in[i] / scale);
+    double value = double(rounded) + zeroPoint;
+    value = value < low ? low : value;
+    value = value > high ? high : value;
+    // NaN (failing both comparisons) becomes the zero point.
+    value = rounded != rounded ? zeroPoint : value;
+    out[i] = static_cast<Q>(value);
+  }
+}
+
+#if defined(__x86_64__)
+/// The same loop vectorised for AVX-512 (16 floats per division instead of
+/// SSE2's 4); callers check useAvx512().
+template <typename Q>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+quantizeRunAvx512(const float *in, Q *out, int64_t count, float scale,
+                  double zeroPoint, double low, double high) {
+  quantizeRun(in, out, count, scale, zeroPoint, low, high);
+}
+#endif
+
 } // namespace
 
 extern "C" {
@@ -126,25 +154,20 @@ QCC_RT_DEFINE_KERNEL(quantize) {
       getRange(output->dtype, &ilo, &ihi);
       double lo = static_cast<double>(ilo), hi = static_cast<double>(ihi);
       Q *dst = static_cast<Q *>(output->data);
+      bool avx512 = useAvx512();
       forEachChannelRun(
           ctx, p, total, [&](int64_t channel, int64_t begin, int64_t end) {
-            // Locals, so that the stores cannot alias them and the loop
-            // vectorises.
-            const float *in = src + begin;
-            Q *out = dst + begin;
-            int64_t count = end - begin;
             float scale = p.getScale(channel);
             double zeroPoint = static_cast<double>(p.zeroPoints[channel]);
-            double low = lo, high = hi;
-            for (int64_t i = 0; i < count; ++i) {
-              float rounded = roundHalfEven(in[i] / scale);
-              double value = double(rounded) + zeroPoint;
-              value = value < low ? low : value;
-              value = value > high ? high : value;
-              // NaN (failing both comparisons) becomes the zero point.
-              value = rounded != rounded ? zeroPoint : value;
-              out[i] = static_cast<Q>(value);
+#if defined(__x86_64__)
+            if (avx512) {
+              quantizeRunAvx512(src + begin, dst + begin, end - begin, scale,
+                                zeroPoint, lo, hi);
+              return;
             }
+#endif
+            quantizeRun(src + begin, dst + begin, end - begin, scale,
+                        zeroPoint, lo, hi);
           });
     }
   });
