@@ -224,7 +224,10 @@ void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
           // While this range works on a panel of matmul weights, its
           // tasks fetch the next panel it will use, a slice each.
           if (t.channelsAlongColumns && !rowsOuter && task + chunks < t1)
-            prefetchPanel(t, b1, (panel + 2) * blocks / panels, chunk, chunks);
+            prefetchPanel(t, b1,
+                          panel + 2 <= panels ? (panel + 2) * blocks / panels
+                                              : blocks,
+                          chunk, chunks);
           runTiles(t, vnni, r0, r1, b0, b1);
         }
       });
