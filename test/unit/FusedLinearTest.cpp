@@ -602,6 +602,24 @@ TEST_F(FusedLinearTest, CorruptBlobsAndWrongOperandsAreErrors) {
   EXPECT_EQ(qcc_rt_linear(kctx, three, 3, &out, nullptr), QCC_ERROR_RUNTIME);
 }
 
+TEST(DirectConvPolicy, PaddingChannelsMustNotCostMoreThanHalfAgain) {
+  // ResNet-18's stem (3 channels, 7 x 7): 196 bytes a row vs 148.
+  EXPECT_TRUE(prefersDirectConv(3, 49));
+  // A 1-channel 7 x 7 patch embedding: 196 vs 52.
+  EXPECT_FALSE(prefersDirectConv(1, 49));
+  EXPECT_FALSE(prefersDirectConv(1, 9));
+  EXPECT_FALSE(prefersDirectConv(2, 9));
+  EXPECT_TRUE(prefersDirectConv(4, 9));
+  EXPECT_TRUE(prefersDirectConv(5, 1));
+  EXPECT_TRUE(prefersDirectConv(64, 9));
+  int64_t dil11[] = {1, 1}, dil12[] = {1, 2};
+  EXPECT_TRUE(supportsDirectConv(2, 1, dil11));
+  EXPECT_FALSE(supportsDirectConv(2, 2, dil11));
+  EXPECT_FALSE(supportsDirectConv(2, 1, dil12));
+  EXPECT_FALSE(supportsDirectConv(1, 1, dil11));
+  EXPECT_FALSE(supportsDirectConv(3, 1, dil11));
+}
+
 TEST_F(FusedLinearTest, DirectLayoutNeedsItsGeometry) {
   // 2 filters over 2 channels of a 1 x 2 kernel, packed in the direct
   // layout, used with conv attrs that do not fit it: two groups, a

@@ -69,7 +69,8 @@ mlir::qcc::measureLayerLatency(qcc_context *ctx, const LayerShape &shape,
       shape.dilations.size() == shape.kernel.size() &&
       shape.inputShape.size() > 1 &&
       qcc_rt::supportsDirectConv(static_cast<int64_t>(shape.kernel.size()),
-                                 shape.group, shape.dilations.data()))
+                                 shape.group, shape.dilations.data()) &&
+      qcc_rt::prefersDirectConv(shape.inputShape[1], product(shape.kernel)))
     spec.convChannels = shape.inputShape[1];
   spec.activationDtype = QCC_I8;
   spec.epilogue = qcc_rt::LinearEpilogue::Requant;

@@ -128,8 +128,12 @@ std::optional<FusedLinear> matchChain(Operation *root, bool directConv) {
     append(conv.getPads());
     append(conv.getDilations());
     append(wType.getShape().drop_front(2));
-    if (directConv && qcc_rt::supportsDirectConv(rank - 2, conv.getGroup(),
-                                                 conv.getDilations().data()))
+    if (directConv &&
+        qcc_rt::supportsDirectConv(rank - 2, conv.getGroup(),
+                                   conv.getDilations().data()) &&
+        qcc_rt::prefersDirectConv(
+            wType.getDimSize(1),
+            spec.k / std::max<int64_t>(wType.getDimSize(1), 1)))
       spec.convChannels = wType.getDimSize(1);
     if (Value b = conv.getBias()) {
       std::optional<SmallVector<int32_t>> bias = getBias(b, 0, 1, spec.n);

@@ -51,7 +51,8 @@ class LinearFusion {
 public:
   /// Analyses the single block of `fn` and packs every chain it finds;
   /// with `directConv`, convolutions that qcc_rt::supportsDirectConv accepts
-  /// get the direct layout (PackedLinear.h).
+  /// and qcc_rt::prefersDirectConv favours get the direct layout
+  /// (PackedLinear.h).
   static LinearFusion analyze(func::FuncOp fn, bool directConv = true);
 
   const FusedLinear *getChain(Operation *root) const {

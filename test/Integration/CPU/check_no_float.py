@@ -26,7 +26,8 @@ allowed anywhere; integer SIMD (vpaddd, vpdpbusd, pminsd, ...) too.
 
 Boundary functions are those whose demangled name contains qcc_rt_quantize
 or qcc_rt_dequantize: the kernels themselves and the lambdas and templates
-they instantiate (parallelFor<... qcc_rt_quantize::{lambda ...}>). Prints,
+they instantiate (parallelFor<... qcc_rt_quantize::{lambda ...}>), and the
+loops they call in Boundary.cpp's namespace qcc_rt::boundary. Prints,
 per library, the FP instruction count inside them and outside them, lists
 every offender (function, address, instruction) and exits 1 when any
 library has FP code outside the boundary. With --expect-boundary a library
@@ -47,7 +48,7 @@ import shutil
 import subprocess
 import sys
 
-BOUNDARY = ("qcc_rt_quantize", "qcc_rt_dequantize")
+BOUNDARY = ("qcc_rt_quantize", "qcc_rt_dequantize", "qcc_rt::boundary::")
 
 FP_SUFFIX = r"(?:ss|sd|ps|pd|sh|ph)"
 FP_PATTERNS = [

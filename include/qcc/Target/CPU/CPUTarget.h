@@ -41,7 +41,7 @@ struct CPUTargetOptions {
   bool generateElementwise = true;
   /// Compute 2-D one-group undilated convolutions directly from padded
   /// planes of the input (weights in the direct layout of PackedLinear.h)
-  /// rather than by im2col.
+  /// rather than by im2col, where qcc_rt::prefersDirectConv says it pays.
   bool directConv = true;
 };
 
