@@ -70,6 +70,29 @@ struct LinearTiles {
   }
 };
 
+/// Rows of filters (or activations) per register tile.
+constexpr int64_t kTileRows = 8;
+
+/// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads,
+/// each a chunk of rowsPerTask rows by a panel of up to 3 blocks (split
+/// evenly): consecutive tasks share a panel, or (rowsOuter) a chunk of rows
+/// -- whichever operand is the larger to read again (FusedLinear.cpp).
+void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
+                 int64_t blocks, int64_t rowsPerTask, bool rowsOuter = false);
+
+struct ConvGeometry;
+
+/// A convolution by weights in the direct layout (DirectConv.cpp):
+/// qcc_rt_linear's conv path once the geometry is checked.
+int32_t runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
+                      const ConvGeometry &g, const qcc_rt_tensor &x,
+                      const qcc_rt_tensor &out, const void *residual);
+
+/// Stores 4 * count bytes: position j's four bytes are rows[0..3][j] ^ flip
+/// (0 ^ flip for a null row). SSE2 where available (DirectConv.cpp).
+void interleave4(const uint8_t *const rows[4], int64_t count, uint8_t flip,
+                 uint8_t *dst);
+
 /// Rows [r0, r1) x column blocks [b0, b1) of `t`, portable code.
 void linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,
                          int64_t b0, int64_t b1);
@@ -83,7 +106,7 @@ bool linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
 /// false (having done nothing) as linearTilesVnni.
 bool flipBytesVnni(const uint8_t *in, uint8_t *out, int64_t n);
 
-/// interleave4 of FusedLinear.cpp with AVX-512 (position j's four bytes
+/// interleave4 with AVX-512 (position j's four bytes
 /// rows[0..3][j] ^ flip, 0 ^ flip for a null row); false (having done
 /// nothing) as linearTilesVnni.
 bool interleave4Vnni(const uint8_t *const rows[4], int64_t count, uint8_t flip,
