@@ -217,10 +217,7 @@ int32_t qcc_rt::runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
     t.outRowStride = outSize;
     t.wideRow = d.wq;
     t.outWidth = g.outSp[1];
-    // Filters read again per panel of positions, or the planes per chunk of
-    // filters: ResNet's late layers have far more weights than positions.
-    runAllTiles(ctx, t, g.filters, (d.lanes + 15) / 16, kTileRows,
-                g.filters * h.rowBytes > d.bytes());
+    runAllTiles(ctx, t, g.filters, (d.lanes + 15) / 16, kTileRows);
   }
   return QCC_OK;
 }

@@ -412,8 +412,7 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
 } // namespace
 
 void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &t,
-                         int64_t rows, int64_t blocks, int64_t rowsPerTask,
-                         bool rowsOuter) {
+                         int64_t rows, int64_t blocks, int64_t rowsPerTask) {
   bool vnni = useVnni();
   int64_t panels = (blocks + kPanelBlocks - 1) / kPanelBlocks;
   int64_t chunks = (rows + rowsPerTask - 1) / rowsPerTask;
@@ -422,8 +421,7 @@ void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &t,
   parallelFor(
       ctx, panels * chunks, grain < 1 ? 1 : grain, [&](int64_t t0, int64_t t1) {
         for (int64_t task = t0; task < t1; ++task) {
-          int64_t panel = rowsOuter ? task % panels : task / chunks;
-          int64_t chunk = rowsOuter ? task / panels : task % chunks;
+          int64_t panel = task / chunks, chunk = task % chunks;
           int64_t r0 = chunk * rowsPerTask;
           int64_t r1 = r0 + rowsPerTask < rows ? r0 + rowsPerTask : rows;
           // Panels of kPanelBlocks, or as even as possible: 4 blocks are
@@ -433,7 +431,7 @@ void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &t,
           int64_t b1 = (panel + 1) * blocks / panels;
           // While this range works on a panel of matmul weights, its
           // tasks fetch the next panel it will use, a slice each.
-          if (t.channelsAlongColumns && !rowsOuter && task + chunks < t1)
+          if (t.channelsAlongColumns && task + chunks < t1)
             prefetchPanel(t, b1,
                           panel + 2 <= panels ? (panel + 2) * blocks / panels
                                               : blocks,

@@ -75,10 +75,9 @@ constexpr int64_t kTileRows = 8;
 
 /// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads,
 /// each a chunk of rowsPerTask rows by a panel of up to 3 blocks (split
-/// evenly): consecutive tasks share a panel, or (rowsOuter) a chunk of rows
-/// -- whichever operand is the larger to read again (FusedLinear.cpp).
+/// evenly); consecutive tasks share a panel (FusedLinear.cpp).
 void runAllTiles(qcc_rt_context *ctx, const LinearTiles &t, int64_t rows,
-                 int64_t blocks, int64_t rowsPerTask, bool rowsOuter = false);
+                 int64_t blocks, int64_t rowsPerTask);
 
 struct ConvGeometry;
 

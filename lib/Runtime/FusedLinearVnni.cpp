@@ -360,30 +360,19 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     for (int v = 0; v < V; ++v)
       sums[r][v] = acc[r][v];
   Params p;
-  if (Cols) {
-    // A block's channels share its parameters.
-    for (int v = 0; v < V; ++v) {
-      int64_t c0 = (b0 + v) * 16;
-      int64_t left = t.cols - c0;
-      if (left <= 0)
-        break;
-      Segments seg = segmentsOf(t, c0, maskFor(left));
+  for (int v = 0; v < V; ++v) {
+    int64_t c0 = (b0 + v) * 16;
+    int64_t left = t.cols - c0;
+    if (left <= 0)
+      break;
+    Segments seg = segmentsOf(t, c0, maskFor(left));
+    if (Cols)
       loadParams<false>(t, c0, p);
-      for (int r = 0; r < R; ++r)
-        finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
+    for (int r = 0; r < R; ++r) {
+      if (!Cols)
+        loadParams<true>(t, t.channelBase + r0 + r, p);
+      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
     }
-    return;
-  }
-  // A row's channel has one set of parameters for all its blocks.
-  Segments segs[V];
-  int blocks = 0;
-  for (; blocks < V && (b0 + blocks) * 16 < t.cols; ++blocks)
-    segs[blocks] =
-        segmentsOf(t, (b0 + blocks) * 16, maskFor(t.cols - (b0 + blocks) * 16));
-  for (int r = 0; r < R; ++r) {
-    loadParams<true>(t, t.channelBase + r0 + r, p);
-    for (int v = 0; v < blocks; ++v)
-      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, segs[v]);
   }
 }
 
