@@ -60,6 +60,21 @@ int64_t readAs(const std::vector<uint8_t> &data, int64_t dtype, int64_t i) {
   }
 }
 
+/// qcc_rt_attention's attrs: the softmax parameters, then the six of the
+/// requant after P.V.
+std::vector<int64_t> getAttentionAttrs(const IntSoftmaxParams &params,
+                                       const int64_t rq[6]) {
+  std::vector<int64_t> attrs = {params.inputBits,
+                                params.toExpScale.multiplier,
+                                params.toExpScale.shift,
+                                params.polyB,
+                                params.polyC,
+                                params.toE16.multiplier,
+                                params.toE16.shift};
+  attrs.insert(attrs.end(), rq, rq + 6);
+  return attrs;
+}
+
 std::vector<uint8_t> randomBytes(std::mt19937_64 &rng, int64_t dtype,
                                  int64_t n) {
   std::pair<int64_t, int64_t> range = rangeOf(dtype);
@@ -146,14 +161,7 @@ TEST_F(AttentionKernelTest, EqualsReferenceOnBothPaths) {
     IntSoftmaxParams params = *makeIntSoftmaxParams(0.05 / c.dim, 24);
     int64_t rq[6] = {3,          c.outType == QCC_U8 ? 100 : -2, -100, 120,
                      1518500250, c.vType == QCC_U8 ? 39 : 37};
-    std::vector<int64_t> attrs = {params.inputBits,
-                                  params.toExpScale.multiplier,
-                                  params.toExpScale.shift,
-                                  params.polyB,
-                                  params.polyC,
-                                  params.toE16.multiplier,
-                                  params.toE16.shift};
-    attrs.insert(attrs.end(), rq, rq + 6);
+    std::vector<int64_t> attrs = getAttentionAttrs(params, rq);
     std::vector<int64_t> expected = reference(c, q, k, v, mask, params, rq);
     // The case exercises the arithmetic, not just the clamp.
     std::set<int64_t> distinct(expected.begin(), expected.end());
@@ -198,19 +206,8 @@ TEST_F(AttentionKernelTest, ReportsSpreadBeyondInputBitsAndBadShapes) {
                        v = randomBytes(rng, QCC_I8, 256), out(256);
   // Scores reach thousands; 8 input bits promise a spread below 256.
   IntSoftmaxParams params = *makeIntSoftmaxParams(0.01, 8);
-  std::vector<int64_t> attrs = {params.inputBits,
-                                params.toExpScale.multiplier,
-                                params.toExpScale.shift,
-                                params.polyB,
-                                params.polyC,
-                                params.toE16.multiplier,
-                                params.toE16.shift,
-                                0,
-                                0,
-                                -128,
-                                127,
-                                1073741824,
-                                40};
+  const int64_t rq[6] = {0, 0, -128, 127, 1073741824, 40};
+  std::vector<int64_t> attrs = getAttentionAttrs(params, rq);
   qcc_rt_tensor inputs[3] = {{q.data(), shape, 4, QCC_I8},
                              {k.data(), shape, 4, QCC_I8},
                              {v.data(), shape, 4, QCC_I8}};
