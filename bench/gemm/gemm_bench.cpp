@@ -49,6 +49,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
@@ -82,6 +83,8 @@ struct Options {
   /// Seconds to wait, before each measurement, for other work to stop.
   double idleWait = 2;
   bool quick = false; // One small shape only (debugging).
+  /// Shapes given with --shape (replace the default set).
+  std::vector<std::array<int64_t, 3>> shapes;
 };
 
 double now() {
@@ -592,7 +595,7 @@ private:
 
 void usage(const char *argv0) {
   printf("usage: %s [--repeat R] [--min-time S] [--threads 1,2] "
-         "[--retries N] [--idle-wait S] [--quick]\n"
+         "[--retries N] [--idle-wait S] [--quick] [--shape MxNxK]...\n"
          "  --repeat R     run the whole set R times, keep each tool's best "
          "median (1)\n"
          "  --min-time S   seconds of calls per measurement (0.3)\n"
@@ -603,7 +606,9 @@ void usage(const char *argv0) {
          "  --idle-wait S  before each measurement, wait up to S seconds "
          "for\n"
          "                 other work to stop (2)\n"
-         "  --quick        one small shape (debugging)\n",
+         "  --quick        one small shape (debugging)\n"
+         "  --shape MxNxK  measure this shape instead of the default set "
+         "(repeatable)\n",
          argv0);
 }
 
@@ -639,6 +644,14 @@ Options parseOptions(int argc, char **argv) {
       o.retries = atoi(value());
     } else if (arg == "--quick") {
       o.quick = true;
+    } else if (arg == "--shape") {
+      const char *text = value();
+      long long m, n, k;
+      char tail;
+      if (sscanf(text, "%lldx%lldx%lld%c", &m, &n, &k, &tail) != 3 || m < 1 ||
+          n < 1 || k < 1)
+        fail("bad --shape '%s' (expected MxNxK, all positive)", text);
+      o.shapes.push_back({m, n, k});
     } else if (arg == "--help" || arg == "-h") {
       usage(argv[0]);
       exit(0);
@@ -720,6 +733,11 @@ int main(int argc, char **argv) {
                                {1, 4096, 4096}};
   if (opts.quick)
     shapes = {{256, 768, 768}, {1, 1024, 1024}};
+  if (!opts.shapes.empty()) {
+    shapes.clear();
+    for (const auto &s : opts.shapes)
+      shapes.push_back({s[0], s[1], s[2]});
+  }
 
   std::string threadList;
   for (int t : opts.threads)

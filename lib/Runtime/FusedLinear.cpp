@@ -11,12 +11,14 @@
 // the context's threads; the tile code is the AVX-512 VNNI one when the CPU has
 // it, else the portable one.
 //
-// MatMul: tasks are panels of kPanelBlocks column blocks x chunks of rows,
-// panel-major, so a thread's consecutive tasks reuse one panel of weights
-// from cache. Conv: weights in the direct layout go to DirectConv.cpp;
-// otherwise, per image and group, tiles of output positions are gathered
-// (im2col, or the input itself for 1x1 stride-1 unpadded kernels) and
-// packed with the activation flip, then multiplied by the group's filters.
+// MatMul: the activation is copied once (the VNNI tiles' interleaved rows,
+// or i8 flipped to u8 for the portable ones); tasks are panels of
+// kPanelBlocks column blocks x chunks of rows, panel-major, so a thread's
+// consecutive tasks reuse one panel of weights from cache. Conv: weights in the
+// direct layout go to DirectConv.cpp; otherwise, per image and group, tiles of
+// output positions are gathered (im2col, or the input itself for 1x1 stride-1
+// unpadded kernels) and packed with the activation flip, then multiplied by the
+// group's filters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -251,39 +253,55 @@ int32_t runMatMul(qcc_rt_context *ctx, const PackedLinearHeader &h,
                               (long long)d, (long long)out.shape[d],
                               (long long)x.shape[d]);
   int64_t rows = getNumElements(x) / h.k;
-  // i8 activations flipped to u8 once (x + 128; corr undoes it), so the
-  // tiles broadcast bytes straight from memory.
-  const auto *activation = static_cast<const uint8_t *>(x.data);
-  ContextScratch scratch(ctx, h.flip ? static_cast<size_t>(rows * h.k) : 0);
-  if (h.flip) {
-    auto *flipped = static_cast<uint8_t *>(scratch.data());
-    if (!flipped)
-      return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
-                              "linear: out of memory");
-    bool vnni = useVnni();
-    int64_t words = rows * h.k / 8;
-    parallelFor(ctx, words, kParallelGrain, [&](int64_t w0, int64_t w1) {
-      if (vnni && flipBytesVnni(activation + 8 * w0, flipped + 8 * w0,
-                                8 * (w1 - w0)))
-        return;
-      for (int64_t w = w0; w < w1; ++w) {
-        uint64_t v;
-        memcpy(&v, activation + 8 * w, 8);
-        v ^= 0x8080808080808080u;
-        memcpy(flipped + 8 * w, &v, 8);
-      }
-    });
-    for (int64_t i = words * 8; i < rows * h.k; ++i)
-      flipped[i] = activation[i] ^ 0x80;
-    activation = flipped;
-  }
   LinearTiles t;
   t.header = &h;
   t.blob = reinterpret_cast<const uint8_t *>(&h);
   t.channelsAlongColumns = true;
   t.channelBase = 0;
-  t.rows = activation;
+  t.rows = static_cast<const uint8_t *>(x.data);
   t.rowStride = h.k;
+  // i8 activations flipped to u8 once (x + 128; corr undoes it), so the
+  // tiles broadcast bytes straight from memory; the VNNI tiles read them
+  // interleaved in tiles of rows (flipped on the way).
+  bool vnni = useVnni();
+  int64_t rowTiles = (rows + kTileRows - 1) / kTileRows;
+  ContextScratch scratch(ctx,
+                         static_cast<size_t>(vnni ? rowTiles * kTileRows * h.k4
+                                             : h.flip ? rows * h.k
+                                                      : 0));
+  auto *copy = static_cast<uint8_t *>(scratch.data());
+  if ((vnni || h.flip) && !copy)
+    return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                            "linear: out of memory");
+  if (vnni) {
+    const auto *in = static_cast<const uint8_t *>(x.data);
+    auto flip = static_cast<uint8_t>(h.flip ? 0x80 : 0);
+    parallelFor(
+        ctx, rowTiles, grainFor(kTileRows * h.k4), [&](int64_t t0, int64_t t1) {
+          for (int64_t i = t0; i < t1; ++i) {
+            int64_t r0 = i * kTileRows;
+            interleaveRowsVnni(in + r0 * h.k, h.k,
+                               rows - r0 < kTileRows ? rows - r0 : kTileRows,
+                               h.k, h.k4, flip, copy + r0 * h.k4);
+          }
+        });
+    t.rows = copy;
+    t.interleavedRows = true;
+  } else if (h.flip) {
+    const auto *in = static_cast<const uint8_t *>(x.data);
+    int64_t words = rows * h.k / 8;
+    parallelFor(ctx, words, kParallelGrain, [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; ++w) {
+        uint64_t v;
+        memcpy(&v, in + 8 * w, 8);
+        v ^= 0x8080808080808080u;
+        memcpy(copy + 8 * w, &v, 8);
+      }
+    });
+    for (int64_t i = words * 8; i < rows * h.k; ++i)
+      copy[i] = in[i] ^ 0x80;
+    t.rows = copy;
+  }
   t.packed = t.blob + h.weightsOffset;
   t.cols = h.n;
   t.out = out.data;

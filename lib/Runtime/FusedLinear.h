@@ -39,6 +39,12 @@ struct LinearTiles {
   /// (Conv: k4, zero padded).
   const uint8_t *rows;
   int64_t rowStride;
+  /// A matmul's rows as the VNNI tiles read them (rowStride unused): in
+  /// tiles of kTileRows rows, the four bytes of group g of row r at rows +
+  /// (r / kTileRows) * kTileRows * k4 + g * 4 * kTileRows + (r % kTileRows)
+  /// * 4, whole groups (interleaveRowsVnni). The portable tiles read plain
+  /// rows.
+  bool interleavedRows = false;
   /// Packed operand: block b, group g at packed + ((b - firstPackedBlock) *
   /// groups + g) * 64 (32 for 4-bit matmul weights).
   const uint8_t *packed;
@@ -101,9 +107,13 @@ void linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,
 bool linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
                      int64_t b1);
 
-/// out[i] = in[i] ^ 0x80 for i < n (i8 activations as u8) with AVX-512;
-/// false (having done nothing) as linearTilesVnni.
-bool flipBytesVnni(const uint8_t *in, uint8_t *out, int64_t n);
+/// Rows [0, count) (count <= kTileRows) of a matmul's activations, row r
+/// at src + r * ld with k bytes, XORed with `flip` (0x80 turns i8 into
+/// u8), into one tile of LinearTiles::interleavedRows at dst (k4 *
+/// kTileRows bytes; rows past count zero) with AVX-512; false (having done
+/// nothing) as linearTilesVnni.
+bool interleaveRowsVnni(const uint8_t *src, int64_t ld, int64_t count,
+                        int64_t k, int64_t k4, uint8_t flip, uint8_t *dst);
 
 /// interleave4 with AVX-512 (position j's four bytes
 /// rows[0..3][j] ^ flip, 0 ^ flip for a null row); false (having done

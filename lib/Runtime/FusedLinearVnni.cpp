@@ -8,11 +8,13 @@
 // Register tiles of up to 8 rows x 3 blocks of 16 columns: 24 zmm
 // accumulators, per group of four k three 64-byte loads of the packed
 // operand and one broadcast per row, each feeding vpdpbusd (u8 x s8 -> the
-// i32 lane's four products added). 4-bit weights: a matmul's packed
-// vectors are unpacked in registers (a 32-byte broadcast load, a shift, a
-// mask, a subtract: unpackNibbles64); a convolution's filter rows are
-// unpacked 1 KiB per row at a time into a stack buffer the broadcasts
-// read. The epilogue:
+// i32 lane's four products added). A matmul's rows arrive interleaved in
+// tiles of 8 (interleaveRowsVnni: 32 bytes per group, the four bytes of
+// row r at offset 4r), so the broadcasts read one pointer. 4-bit weights: a
+// matmul's packed vectors are unpacked in registers (a 32-byte broadcast load,
+// a shift, a mask, a subtract: unpackNibbles64); a convolution's filter rows
+// are unpacked 1 KiB per row at a time into a stack buffer the broadcasts read.
+// The epilogue:
 //   acc + corr (i32, wrapping), then for the even lanes (the low halves of
 //   the int64 lanes) and the odd ones (shifted right by 32) in int64:
 //   (x * m + round) >> shift   (vpmuldq, vpaddq, vpsravq)
@@ -240,12 +242,12 @@ QCC_VNNI_TARGET inline __m512i unpackNibbles64(const uint8_t *src) {
 /// time (1 KiB per row, on the stack).
 constexpr int64_t kNibbleChunkGroups = 256;
 
-/// One group of four k: the V packed vectors of group g times row r's
-/// four bytes at base[r] + offset, into acc.
-template <bool Cols, int R, int V, bool Nibbles>
+/// One group of four k: the V packed vectors of group g times the four
+/// bytes of row r at row(r), into acc.
+template <bool Cols, int R, int V, bool Nibbles, typename RowFn>
 QCC_VNNI_TARGET __attribute__((always_inline)) inline void
 step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
-     int64_t vecBytes, int64_t g, const uint8_t *const *base, int64_t offset) {
+     int64_t vecBytes, int64_t g, RowFn row) {
   __m512i b[V];
   for (int v = 0; v < V; ++v) {
     const uint8_t *at = packed + v * blockStride + g * vecBytes;
@@ -253,7 +255,7 @@ step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
   }
   for (int r = 0; r < R; ++r) {
     int32_t word;
-    memcpy(&word, base[r] + offset, 4);
+    memcpy(&word, row(r), 4);
     __m512i a = _mm512_set1_epi32(word);
     for (int v = 0; v < V; ++v)
       acc[r][v] = Cols ? _mm512_dpbusd_epi32(acc[r][v], a, b[v])
@@ -312,7 +314,7 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
       for (int64_t g = g0; g < g1; ++g) {
         step<Cols, R, V, Nibbles>(
             acc, packed + tapOffsets[tap] + q * groupStride, blockStride,
-            vecBytes, 0, bufRows, 4 * (g - g0));
+            vecBytes, 0, [&](int r) { return bufRows[r] + 4 * (g - g0); });
         if (++tap == taps)
           tap = 0, ++q;
       }
@@ -326,32 +328,19 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
       const uint8_t *base = packed + q * groupStride;
       for (int64_t tap = 0; tap < taps; ++tap, ++g)
         step<Cols, R, V, Nibbles>(acc, base + tapOffsets[tap], blockStride,
-                                  vecBytes, 0, rows, 4 * g);
+                                  vecBytes, 0,
+                                  [&](int r) { return rows[r] + 4 * g; });
     }
   } else {
-    // Groups whose four broadcast bytes are all in the row (a matmul's
-    // activation rows have k bytes), then at most one partial group of a
-    // row, read from a zero-padded
-    // copy (the packed weights there are zero too). The tail is straight
-    // code, not a second loop: with two loops the register allocator gave
-    // the accumulators different registers in each and copied five of them
-    // on every iteration of the main loop.
-    int64_t whole = h.k / 4;
-    for (int64_t g = 0; g < whole; ++g)
-      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g, rows,
-                                4 * g);
-    if (whole < groups) {
-      uint8_t tailBytes[R][4];
-      const uint8_t *tails[R];
-      for (int r = 0; r < R; ++r) {
-        tails[r] = tailBytes[r];
-        memset(tailBytes[r], 0, 4);
-        memcpy(tailBytes[r], rows[r] + 4 * whole,
-               static_cast<size_t>(h.k - 4 * whole));
-      }
-      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, whole,
-                                tails, 0);
-    }
+    // A matmul's rows come interleaved (LinearTiles::interleavedRows,
+    // zero-padded to whole groups): one pointer walks the tile's 32 bytes
+    // per group and the broadcasts read it at constant displacements, so
+    // the loop does no per-row address arithmetic (with separate row
+    // pointers it spent about one scalar operation per row and group).
+    const uint8_t *a = t.rows + r0 * h.k4;
+    for (int64_t g = 0; g < groups; ++g, a += 4 * kMaxR)
+      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
+                                [&](int r) { return a + 4 * r; });
   }
   // The epilogue loop is too big to unroll, so it indexes a copy: acc
   // itself is only ever indexed by constants and lives in registers.
@@ -431,20 +420,56 @@ QCC_VNNI_TARGET void unpackBlocks(const LinearTiles &t, int64_t b0, int64_t b1,
 
 } // namespace
 
-QCC_VNNI_TARGET bool qcc_rt::flipBytesVnni(const uint8_t *in, uint8_t *out,
-                                           int64_t n) {
-  __m512i m = _mm512_set1_epi8(static_cast<char>(0x80));
-  int64_t i = 0;
-  for (; i + 256 <= n; i += 256)
-    for (int64_t j = 0; j < 256; j += 64)
-      _mm512_storeu_si512(out + i + j,
-                          _mm512_xor_si512(_mm512_loadu_si512(in + i + j), m));
-  for (; i < n; i += 64) {
+QCC_VNNI_TARGET bool qcc_rt::interleaveRowsVnni(const uint8_t *src, int64_t ld,
+                                                int64_t count, int64_t k,
+                                                int64_t k4, uint8_t flip,
+                                                uint8_t *dst) {
+  static_assert(kMaxR == kTileRows, "one interleaved tile per register tile");
+  __m512i m = _mm512_set1_epi8(static_cast<char>(flip));
+  int64_t groups = k4 / 4;
+  __m512i lowPairs = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  __m512i highPairs = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int64_t c = 0; c < k4; c += 64) {
+    // 64 bytes (16 groups) of each row; bytes past k are 0 ^ flip (their
+    // weights are zero) and rows past count are zero.
     __mmask64 mask =
-        n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
-    _mm512_mask_storeu_epi8(
-        out + i, mask,
-        _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, in + i), m));
+        k - c >= 64 ? ~__mmask64(0) : (__mmask64(1) << (k - c)) - 1;
+    __m512i r[kMaxR];
+    for (int i = 0; i < kMaxR; ++i)
+      r[i] = i < count ? _mm512_xor_si512(
+                             _mm512_maskz_loadu_epi8(mask, src + i * ld + c), m)
+                       : _mm512_setzero_si512();
+    // A 4 x 4 transpose of 32-bit words in every 128-bit lane of rows 0-3
+    // and of rows 4-7: u[j] (j < 4) lane L holds group 4L + j of rows 0-3,
+    // u[j + 4] the same group of rows 4-7.
+    __m512i lo[kMaxR], u[kMaxR];
+    for (int i = 0; i < kMaxR; i += 2) {
+      lo[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+      lo[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 2; ++h) {
+      __m512i *x = lo + 4 * h;
+      u[4 * h + 0] = _mm512_unpacklo_epi64(x[0], x[2]);
+      u[4 * h + 1] = _mm512_unpackhi_epi64(x[0], x[2]);
+      u[4 * h + 2] = _mm512_unpacklo_epi64(x[1], x[3]);
+      u[4 * h + 3] = _mm512_unpackhi_epi64(x[1], x[3]);
+    }
+    // Group 4L + j's 32 bytes are lane L of u[j] then of u[j + 4]: groups
+    // j and 4 + j in one vector, 8 + j and 12 + j in another, each half
+    // stored by a masked store.
+    int64_t g0 = c / 4;
+    uint8_t *out = dst + 32 * g0;
+    for (int j = 0; j < 4; ++j) {
+      __m512i pairs[2] = {_mm512_permutex2var_epi64(u[j], lowPairs, u[j + 4]),
+                          _mm512_permutex2var_epi64(u[j], highPairs, u[j + 4])};
+      for (int p = 0; p < 2; ++p)
+        for (int half = 0; half < 2; ++half) {
+          int64_t g = 8 * p + 4 * half + j;
+          if (g0 + g < groups)
+            _mm512_mask_storeu_epi64(out + 32 * (g - half), half ? 0xF0 : 0x0F,
+                                     pairs[p]);
+        }
+    }
   }
   return true;
 }
@@ -502,7 +527,8 @@ bool qcc_rt::linearTilesVnni(const LinearTiles &t, int64_t r0, int64_t r1,
 
 #else
 
-bool qcc_rt::flipBytesVnni(const uint8_t *, uint8_t *, int64_t) {
+bool qcc_rt::interleaveRowsVnni(const uint8_t *, int64_t, int64_t, int64_t,
+                                int64_t, uint8_t, uint8_t *) {
   return false;
 }
 

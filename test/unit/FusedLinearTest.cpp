@@ -294,8 +294,9 @@ struct MatMulCase {
 };
 
 TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
-  const MatMulCase cases[] = {{1, 1, 1},     {3, 5, 17},    {9, 64, 48},
-                              {17, 130, 33}, {64, 768, 50}, {1, 300, 100}};
+  const MatMulCase cases[] = {{1, 1, 1},      {3, 5, 17},    {9, 64, 48},
+                              {17, 130, 33},  {64, 768, 50}, {1, 300, 100},
+                              {100, 1001, 40}};
   const LinearEpilogue kinds[] = {LinearEpilogue::None, LinearEpilogue::Requant,
                                   LinearEpilogue::RequantAdd,
                                   LinearEpilogue::RequantThenAdd};
