@@ -429,8 +429,10 @@ int32_t runConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
 
 } // namespace
 
-void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &t,
+void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &tiles,
                          int64_t rows, int64_t blocks, int64_t rowsPerTask) {
+  LinearTiles t = tiles;
+  t.narrowRequant = isNarrowRequant(*t.header);
   bool vnni = useVnni();
   int64_t panels = (blocks + kPanelBlocks - 1) / kPanelBlocks;
   int64_t chunks = (rows + rowsPerTask - 1) / rowsPerTask;

@@ -62,6 +62,9 @@ struct LinearTiles {
   void *out;
   const void *residual;
   int64_t outRowStride;
+  /// Set by runAllTiles: a Requant epilogue whose results fit int32
+  /// (isNarrowRequant), which the VNNI epilogue then finishes in int32.
+  bool narrowRequant = false;
   /// A direct convolution's columns are the positions y * wideRow + x of
   /// rows wideRow long, of which x < outWidth are outputs: column c is
   /// output column (c / wideRow) * outWidth + c % wideRow, or none. 0: c.

@@ -171,6 +171,56 @@ inline Segments segmentsOf(const LinearTiles &t, int64_t c0, __mmask16 mask) {
   return s;
 }
 
+/// How a tile's accumulators are finished: finish16's general code, or a
+/// Requant whose results fit int32 (LinearTiles::narrowRequant) to an 8-bit
+/// output of its type's whole range (clamped by the saturating narrow) or
+/// to any other output (clamped in int32).
+enum class Finish { General, NarrowI8, NarrowU8, Narrow };
+
+inline Finish finishOf(const LinearTiles &t) {
+  const PackedLinearHeader &h = *t.header;
+  if (!t.narrowRequant)
+    return Finish::General;
+  if (h.outputDtype == QCC_I8 && h.lo == -128 && h.hi == 127)
+    return Finish::NarrowI8;
+  if (h.outputDtype == QCC_U8 && h.lo == 0 && h.hi == 255)
+    return Finish::NarrowU8;
+  return Finish::Narrow;
+}
+
+/// finish16 for a narrow Requant: the halves' low words joined by one
+/// permute, the zero point added and the clamp done in int32. Inlined into
+/// the tile with F fixed, so finishing 16 lanes costs a dozen vector
+/// operations and no calls or branches on the blob's kind.
+template <Finish F>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+finishNarrow16(const LinearTiles &t, const Params &p, __m512i acc,
+               int64_t index, const Segments &seg) {
+  const PackedLinearHeader &h = *t.header;
+  __m512i x = _mm512_add_epi32(acc, p.corr);
+  __m512i join = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26,
+                                   12, 28, 14, 30);
+  __m512i v =
+      _mm512_permutex2var_epi32(dyadicLow(x, p.acc, 0), join,
+                                dyadicLow(_mm512_srli_epi64(x, 32), p.acc, 1));
+  v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(h.zeroPoint)));
+  auto *bytes = static_cast<uint8_t *>(t.out) + index;
+  if (F == Finish::NarrowU8)
+    v = _mm512_max_epi32(v, _mm512_setzero_si512());
+  if (F == Finish::Narrow)
+    v = _mm512_min_epi32(
+        _mm512_max_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(h.lo))),
+        _mm512_set1_epi32(static_cast<int32_t>(h.hi)));
+  for (int i = 0; i < seg.count; ++i) {
+    if (F == Finish::NarrowI8)
+      _mm512_mask_cvtsepi32_storeu_epi8(bytes + seg.at[i], seg.mask[i], v);
+    else if (F == Finish::NarrowU8)
+      _mm512_mask_cvtusepi32_storeu_epi8(bytes + seg.at[i], seg.mask[i], v);
+    else
+      store16(h.outputDtype, t.out, index + seg.at[i], seg.mask[i], v);
+  }
+}
+
 /// Finishes 16 accumulators and stores them at output index `index` plus
 /// the segments' columns. The even lanes are the low halves of the int64
 /// lanes, the odd ones those shifted right by 32 bits, so no lane is
@@ -263,6 +313,31 @@ step(__m512i (&acc)[R][V], const uint8_t *packed, int64_t blockStride,
   }
 }
 
+/// Finishes and stores the sums of rows [r0, r0 + R) x blocks [b0, b0 + V).
+template <Finish F, bool Cols, int R, int V>
+QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
+                                const __m512i (&sums)[R][V], int64_t r0,
+                                int64_t b0) {
+  Params p;
+  for (int v = 0; v < V; ++v) {
+    int64_t c0 = (b0 + v) * 16;
+    int64_t left = t.cols - c0;
+    if (left <= 0)
+      break;
+    Segments seg = segmentsOf(t, c0, maskFor(left));
+    if (Cols)
+      loadParams<false>(t, c0, p);
+    for (int r = 0; r < R; ++r) {
+      if (!Cols)
+        loadParams<true>(t, t.channelBase + r0 + r, p);
+      if (F == Finish::General)
+        finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
+      else
+        finishNarrow16<F>(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
+    }
+  }
+}
+
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
 template <bool Cols, int R, int V, bool Nibbles>
 QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
@@ -348,20 +423,15 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       sums[r][v] = acc[r][v];
-  Params p;
-  for (int v = 0; v < V; ++v) {
-    int64_t c0 = (b0 + v) * 16;
-    int64_t left = t.cols - c0;
-    if (left <= 0)
-      break;
-    Segments seg = segmentsOf(t, c0, maskFor(left));
-    if (Cols)
-      loadParams<false>(t, c0, p);
-    for (int r = 0; r < R; ++r) {
-      if (!Cols)
-        loadParams<true>(t, t.channelBase + r0 + r, p);
-      finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
-    }
+  switch (finishOf(t)) {
+  case Finish::NarrowI8:
+    return finishTile<Finish::NarrowI8, Cols, R, V>(t, sums, r0, b0);
+  case Finish::NarrowU8:
+    return finishTile<Finish::NarrowU8, Cols, R, V>(t, sums, r0, b0);
+  case Finish::Narrow:
+    return finishTile<Finish::Narrow, Cols, R, V>(t, sums, r0, b0);
+  case Finish::General:
+    return finishTile<Finish::General, Cols, R, V>(t, sums, r0, b0);
   }
 }
 

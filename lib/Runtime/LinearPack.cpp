@@ -126,6 +126,19 @@ void writeDyadics(uint8_t *blob, int64_t n16, int64_t n,
 
 } // namespace
 
+bool qcc_rt::isNarrowRequant(const PackedLinearHeader &h) {
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  if (h.epilogue != static_cast<int64_t>(LinearEpilogue::Requant) ||
+      h.zeroPoint <= -kLimit || h.zeroPoint >= kLimit)
+    return false;
+  const auto *shift = reinterpret_cast<const int64_t *>(
+      reinterpret_cast<const uint8_t *>(&h) + h.shiftOffset);
+  for (int64_t c = 0; c < h.n; ++c)
+    if (shift[c] < 32 || shift[c] > 62)
+      return false;
+  return true;
+}
+
 const char *qcc_rt::checkLinearSpec(const LinearSpec &spec) {
   if (spec.kind != LinearKind::MatMul && spec.kind != LinearKind::Conv)
     return "unknown kind";

@@ -26,6 +26,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -155,8 +156,10 @@ protected:
     return v;
   }
 
+  /// `special`: channels 1 and 2 get shifts 0 and 30 (so the kernel's
+  /// int32 Requant path, isNarrowRequant, is off for per-channel scales).
   Epilogue randomEpilogue(LinearEpilogue kind, int64_t outDtype, int64_t n,
-                          bool perChannel, int64_t k) {
+                          bool perChannel, int64_t k, bool special = true) {
     Epilogue e;
     e.kind = kind;
     e.outDtype = kind == LinearEpilogue::None ? QCC_I32 : outDtype;
@@ -200,7 +203,7 @@ protected:
                            static_cast<int>(rng() % 3));
     }
     e.mul[0] = -e.mul[0];
-    if (count > 2) {
+    if (count > 2 && special) {
       e.mul[1] = 1, e.shift[1] = 0;
       e.mul[2] = 1 << 30, e.shift[2] = 30;
       e.resMul[2] = -(1 << 30), e.resShift[2] = 0;
@@ -318,7 +321,8 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
                                           ? random(mc.k * mc.n, -8, 7)
                                           : random(mc.k * mc.n, -128, 127);
             std::vector<int64_t> bias = random(mc.n, -100000, 100000);
-            Epilogue e = randomEpilogue(kind, outType, mc.n, perChannel, mc.k);
+            Epilogue e = randomEpilogue(kind, outType, mc.n, perChannel, mc.k,
+                                        variant % 4 != 1);
             e.residualDtype = variant % 2 ? QCC_I8 : QCC_I32;
             std::vector<int64_t> res =
                 e.residualDtype == QCC_I8
@@ -353,6 +357,111 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
             runAndCompare(what, spec, e, x, os, toBytes(res, e.residualDtype),
                           {}, expected);
           }
+}
+
+// The int32 Requant epilogue (isNarrowRequant) at its bounds: wrapped
+// accumulators up to +-2^31, multipliers up to +-2^31, shifts 32 and 62,
+// zero points near +-2^30, every output type, whole and narrowed ranges.
+TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
+  const int64_t m = 11, k = 6, n = 37;
+  std::vector<int64_t> xv = random(m * k, 0, 255);
+  std::vector<int64_t> wv = random(k * n, -128, 127);
+  std::vector<int64_t> bias = random(n, std::numeric_limits<int32_t>::min(),
+                                     std::numeric_limits<int32_t>::max());
+  std::vector<uint8_t> xb = toBytes(xv, QCC_U8);
+  std::vector<int8_t> w(wv.begin(), wv.end());
+  std::vector<int32_t> b(bias.begin(), bias.end());
+  struct Output {
+    int64_t dtype, lo, hi, zeroPoint;
+  };
+  const int64_t near30 = (int64_t(1) << 30) - 1;
+  const Output outputs[] = {{QCC_I32, std::numeric_limits<int32_t>::min(),
+                             std::numeric_limits<int32_t>::max(), near30},
+                            {QCC_I32, std::numeric_limits<int32_t>::min(),
+                             std::numeric_limits<int32_t>::max(), -near30},
+                            {QCC_I16, -32768, 32767, 7},
+                            {QCC_I8, -128, 127, 0},
+                            {QCC_I8, -128, 127, -5},
+                            {QCC_I8, -20, 127, -20},
+                            {QCC_U8, 0, 255, 100},
+                            {QCC_U8, 3, 250, 0}};
+  for (const Output &o : outputs) {
+    Epilogue e;
+    e.kind = LinearEpilogue::Requant;
+    e.outDtype = o.dtype;
+    e.lo = o.lo, e.hi = o.hi, e.zeroPoint = o.zeroPoint;
+    std::vector<int64_t> mul = random(n, std::numeric_limits<int32_t>::min(),
+                                      std::numeric_limits<int32_t>::max());
+    std::vector<int64_t> shift = random(n, 32, 62);
+    for (int64_t c = 0; c < n; ++c) {
+      e.mul.push_back(static_cast<int32_t>(mul[c]));
+      e.shift.push_back(static_cast<int32_t>(c % 3 ? shift[c] : 32));
+    }
+    std::vector<int64_t> expected(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t c = 0; c < n; ++c) {
+        int64_t acc = bias[c];
+        for (int64_t kk = 0; kk < k; ++kk)
+          acc += xv[i * k + kk] * wv[kk * n + c];
+        expected[i * n + c] = reference(e, acc, c, 0);
+      }
+    LinearSpec spec;
+    spec.kind = LinearKind::MatMul;
+    spec.k = k;
+    spec.n = n;
+    spec.weights = w.data();
+    spec.bias = b.data();
+    spec.activationDtype = QCC_U8;
+    Shape xs = {m, k}, os = {m, n};
+    qcc_rt_tensor x = {xb.data(), xs.data(), 2, QCC_U8};
+    runAndCompare("narrow requant to dtype " + std::to_string(o.dtype) +
+                      " zp " + std::to_string(o.zeroPoint),
+                  spec, e, x, os, {}, {}, expected);
+  }
+}
+
+// Which blobs the kernel may finish in int32.
+TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
+  const int64_t k = 4, n = 20;
+  std::vector<int8_t> w(k * n, 1);
+  std::vector<int32_t> mul(n, 1 << 30), shift(n, 40);
+  auto narrow = [&](LinearEpilogue kind, int64_t zeroPoint) {
+    LinearSpec spec;
+    spec.kind = LinearKind::MatMul;
+    spec.k = k;
+    spec.n = n;
+    spec.weights = w.data();
+    spec.activationDtype = QCC_U8;
+    spec.epilogue = kind;
+    spec.outputDtype = QCC_I32;
+    spec.lo = std::numeric_limits<int32_t>::min();
+    spec.hi = std::numeric_limits<int32_t>::max();
+    spec.zeroPoint = zeroPoint;
+    spec.multiplier = mul.data();
+    spec.shift = shift.data();
+    spec.numScales = n;
+    spec.residualDtype = QCC_I8;
+    spec.residualMultiplier = mul.data();
+    spec.residualShift = shift.data();
+    spec.numResidualScales = n;
+    EXPECT_EQ(checkLinearSpec(spec), nullptr);
+    std::vector<uint8_t> storage(getPackedLinearSize(spec) + 64);
+    uint8_t *blob =
+        storage.data() +
+        (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    EXPECT_TRUE(packLinear(spec, blob));
+    return isNarrowRequant(*reinterpret_cast<PackedLinearHeader *>(blob));
+  };
+  EXPECT_TRUE(narrow(LinearEpilogue::Requant, 0));
+  EXPECT_TRUE(narrow(LinearEpilogue::Requant, (1 << 30) - 1));
+  EXPECT_FALSE(narrow(LinearEpilogue::Requant, 1 << 30));
+  EXPECT_FALSE(narrow(LinearEpilogue::Requant, -(1 << 30)));
+  EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
+  EXPECT_FALSE(narrow(LinearEpilogue::None, 0));
+  shift[n - 1] = 31;
+  EXPECT_FALSE(narrow(LinearEpilogue::Requant, 0));
+  shift[n - 1] = 62;
+  EXPECT_TRUE(narrow(LinearEpilogue::Requant, 0));
 }
 
 struct ConvCase {

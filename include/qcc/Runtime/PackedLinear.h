@@ -186,6 +186,12 @@ inline bool prefersDirectConv(int64_t channels, int64_t kernelSize) {
   return 2 * direct <= 3 * im2col;
 }
 
+/// Whether the blob at `h` is a Requant whose shifts are all in [32, 62]
+/// and whose zero point is within +-2^30: then |applyDyadic(x, m, s)| <=
+/// 2^30 + 1 for every int32 x and m (|x * m| <= 2^62), so the result plus
+/// the zero point fits int32 and the kernel may finish it in 32-bit lanes.
+bool isNarrowRequant(const PackedLinearHeader &h);
+
 /// Null when `spec` can be packed, otherwise why not (a static string):
 /// weights not i8-sized, 4-bit weights outside [-8, 7], an activation that is
 /// not 8-bit, a shift outside [0, 62], a RequantAdd multiplier of -2^31 (its
