@@ -188,22 +188,38 @@ inline Finish finishOf(const LinearTiles &t) {
   return Finish::Narrow;
 }
 
-/// finish16 for a narrow Requant: the halves' low words joined by one
-/// permute, the zero point added and the clamp done in int32. Inlined into
-/// the tile with F fixed, so finishing 16 lanes costs a dozen vector
-/// operations and no calls or branches on the blob's kind.
-template <Finish F>
-QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-finishNarrow16(const LinearTiles &t, const Params &p, __m512i acc,
-               int64_t index, const Segments &seg) {
-  const PackedLinearHeader &h = *t.header;
-  __m512i x = _mm512_add_epi32(acc, p.corr);
+/// applyDyadic of 16 int32 lanes whose results fit int32: the even and odd
+/// lanes in int64, their low words joined by one permute.
+QCC_VNNI_TARGET __attribute__((always_inline)) inline __m512i
+narrowDyadic(__m512i x, const DyadicLanes &d) {
   __m512i join = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26,
                                    12, 28, 14, 30);
-  __m512i v =
-      _mm512_permutex2var_epi32(dyadicLow(x, p.acc, 0), join,
-                                dyadicLow(_mm512_srli_epi64(x, 32), p.acc, 1));
-  v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(h.zeroPoint)));
+  return _mm512_permutex2var_epi32(dyadicLow(x, d, 0), join,
+                                   dyadicLow(_mm512_srli_epi64(x, 32), d, 1));
+}
+
+/// finish16 for a narrow Requant or RequantAdd (`add`): the dyadics
+/// (narrowDyadic), the zero point or the residual's added and the clamp
+/// done in int32. Inlined into the tile with F fixed, so finishing 16
+/// lanes costs a dozen vector operations (two dozen with a residual) and
+/// no calls or branches on the output type.
+template <Finish F>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+finishNarrow16(const LinearTiles &t, const Params &p, bool add, __m512i acc,
+               int64_t index, const Segments &seg) {
+  const PackedLinearHeader &h = *t.header;
+  __m512i v = narrowDyadic(_mm512_add_epi32(acc, p.corr), p.acc);
+  if (add) {
+    __m512i residual = _mm512_setzero_si512();
+    for (int i = 0; i < seg.count; ++i)
+      residual = _mm512_mask_mov_epi32(
+          residual, seg.mask[i],
+          load16(h.residualDtype, t.residual, index + seg.at[i], seg.mask[i]));
+    v = _mm512_add_epi32(v, narrowDyadic(residual, p.res));
+  } else {
+    v = _mm512_add_epi32(v,
+                         _mm512_set1_epi32(static_cast<int32_t>(h.zeroPoint)));
+  }
   auto *bytes = static_cast<uint8_t *>(t.out) + index;
   if (F == Finish::NarrowU8)
     v = _mm512_max_epi32(v, _mm512_setzero_si512());
@@ -319,6 +335,7 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
                                 const __m512i (&sums)[R][V], int64_t r0,
                                 int64_t b0) {
   Params p;
+  bool add = readsResidual(*t.header);
   for (int v = 0; v < V; ++v) {
     int64_t c0 = (b0 + v) * 16;
     int64_t left = t.cols - c0;
@@ -333,7 +350,8 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
       if (F == Finish::General)
         finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
       else
-        finishNarrow16<F>(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
+        finishNarrow16<F>(t, p, add, sums[r][v], (r0 + r) * t.outRowStride,
+                          seg);
     }
   }
 }

@@ -128,15 +128,24 @@ void writeDyadics(uint8_t *blob, int64_t n16, int64_t n,
 
 bool qcc_rt::isNarrowRequant(const PackedLinearHeader &h) {
   constexpr int64_t kLimit = int64_t(1) << 30;
-  if (h.epilogue != static_cast<int64_t>(LinearEpilogue::Requant) ||
-      h.zeroPoint <= -kLimit || h.zeroPoint >= kLimit)
-    return false;
-  const auto *shift = reinterpret_cast<const int64_t *>(
-      reinterpret_cast<const uint8_t *>(&h) + h.shiftOffset);
-  for (int64_t c = 0; c < h.n; ++c)
-    if (shift[c] < 32 || shift[c] > 62)
-      return false;
-  return true;
+  auto shiftsWithin = [&](int64_t offset, int64_t lo) {
+    const auto *shift = reinterpret_cast<const int64_t *>(
+        reinterpret_cast<const uint8_t *>(&h) + offset);
+    for (int64_t c = 0; c < h.n; ++c)
+      if (shift[c] < lo || shift[c] > 62)
+        return false;
+    return true;
+  };
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::Requant))
+    return h.zeroPoint > -kLimit && h.zeroPoint < kLimit &&
+           shiftsWithin(h.shiftOffset, 32);
+  // |residual * m| <= 2^8 * 2^31, so shifts >= 10 keep its dyadic within
+  // +-(2^29 + 1) and the sum within int32.
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd))
+    return (h.residualDtype == QCC_I8 || h.residualDtype == QCC_U8) &&
+           shiftsWithin(h.shiftOffset, 32) &&
+           shiftsWithin(h.resShiftOffset, 10);
+  return false;
 }
 
 const char *qcc_rt::checkLinearSpec(const LinearSpec &spec) {

@@ -359,9 +359,11 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
           }
 }
 
-// The int32 Requant epilogue (isNarrowRequant) at its bounds: wrapped
-// accumulators up to +-2^31, multipliers up to +-2^31, shifts 32 and 62,
-// zero points near +-2^30, every output type, whole and narrowed ranges.
+// The int32 Requant and RequantAdd epilogues (isNarrowRequant) at their
+// bounds: wrapped accumulators up to +-2^31, multipliers up to +-2^31,
+// shifts 32 and 62 (residual shifts 10), zero points near +-2^30, 8-bit
+// residuals at their extremes, every output type, whole and narrowed
+// ranges.
 TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
   const int64_t m = 11, k = 6, n = 37;
   std::vector<int64_t> xv = random(m * k, 0, 255);
@@ -385,39 +387,60 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
                             {QCC_I8, -20, 127, -20},
                             {QCC_U8, 0, 255, 100},
                             {QCC_U8, 3, 250, 0}};
-  for (const Output &o : outputs) {
-    Epilogue e;
-    e.kind = LinearEpilogue::Requant;
-    e.outDtype = o.dtype;
-    e.lo = o.lo, e.hi = o.hi, e.zeroPoint = o.zeroPoint;
-    std::vector<int64_t> mul = random(n, std::numeric_limits<int32_t>::min(),
-                                      std::numeric_limits<int32_t>::max());
-    std::vector<int64_t> shift = random(n, 32, 62);
-    for (int64_t c = 0; c < n; ++c) {
-      e.mul.push_back(static_cast<int32_t>(mul[c]));
-      e.shift.push_back(static_cast<int32_t>(c % 3 ? shift[c] : 32));
-    }
-    std::vector<int64_t> expected(m * n);
-    for (int64_t i = 0; i < m; ++i)
+  for (const Output &o : outputs)
+    for (LinearEpilogue kind :
+         {LinearEpilogue::Requant, LinearEpilogue::RequantAdd}) {
+      bool add = kind == LinearEpilogue::RequantAdd;
+      Epilogue e;
+      e.kind = kind;
+      e.outDtype = o.dtype;
+      e.lo = o.lo, e.hi = o.hi, e.zeroPoint = add ? 0 : o.zeroPoint;
+      // RequantAdd: an 8-bit residual at its extremes, multipliers up to
+      // +-(2^31 - 1), shifts down to 10.
+      e.residualDtype = o.dtype == QCC_U8 ? QCC_U8 : QCC_I8;
+      std::vector<int64_t> res = e.residualDtype == QCC_U8
+                                     ? random(m * n, 0, 255)
+                                     : random(m * n, -128, 127);
+      std::vector<int64_t> resMul =
+          random(n, std::numeric_limits<int32_t>::min() + 1,
+                 std::numeric_limits<int32_t>::max());
+      std::vector<int64_t> resShift = random(n, 10, 62);
       for (int64_t c = 0; c < n; ++c) {
-        int64_t acc = bias[c];
-        for (int64_t kk = 0; kk < k; ++kk)
-          acc += xv[i * k + kk] * wv[kk * n + c];
-        expected[i * n + c] = reference(e, acc, c, 0);
+        e.resMul.push_back(static_cast<int32_t>(resMul[c]));
+        e.resShift.push_back(static_cast<int32_t>(c % 4 ? resShift[c] : 10));
       }
-    LinearSpec spec;
-    spec.kind = LinearKind::MatMul;
-    spec.k = k;
-    spec.n = n;
-    spec.weights = w.data();
-    spec.bias = b.data();
-    spec.activationDtype = QCC_U8;
-    Shape xs = {m, k}, os = {m, n};
-    qcc_rt_tensor x = {xb.data(), xs.data(), 2, QCC_U8};
-    runAndCompare("narrow requant to dtype " + std::to_string(o.dtype) +
-                      " zp " + std::to_string(o.zeroPoint),
-                  spec, e, x, os, {}, {}, expected);
-  }
+      // (packLinear refuses a RequantAdd multiplier of -2^31.)
+      std::vector<int64_t> mul =
+          random(n, std::numeric_limits<int32_t>::min() + (add ? 1 : 0),
+                 std::numeric_limits<int32_t>::max());
+      std::vector<int64_t> shift = random(n, 32, 62);
+      for (int64_t c = 0; c < n; ++c) {
+        e.mul.push_back(static_cast<int32_t>(mul[c]));
+        e.shift.push_back(static_cast<int32_t>(c % 3 ? shift[c] : 32));
+      }
+      std::vector<int64_t> expected(m * n);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t c = 0; c < n; ++c) {
+          int64_t acc = bias[c];
+          for (int64_t kk = 0; kk < k; ++kk)
+            acc += xv[i * k + kk] * wv[kk * n + c];
+          expected[i * n + c] = reference(e, acc, c, res[i * n + c]);
+        }
+      LinearSpec spec;
+      spec.kind = LinearKind::MatMul;
+      spec.k = k;
+      spec.n = n;
+      spec.weights = w.data();
+      spec.bias = b.data();
+      spec.activationDtype = QCC_U8;
+      Shape xs = {m, k}, os = {m, n};
+      qcc_rt_tensor x = {xb.data(), xs.data(), 2, QCC_U8};
+      runAndCompare(std::string(add ? "narrow requant_add" : "narrow requant") +
+                        " to dtype " + std::to_string(o.dtype) + " zp " +
+                        std::to_string(e.zeroPoint),
+                    spec, e, x, os, toBytes(res, e.residualDtype), {},
+                    expected);
+    }
 }
 
 // Which blobs the kernel may finish in int32.
@@ -425,6 +448,8 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
   const int64_t k = 4, n = 20;
   std::vector<int8_t> w(k * n, 1);
   std::vector<int32_t> mul(n, 1 << 30), shift(n, 40);
+  std::vector<int32_t> resShift(n, 31);
+  int64_t residualDtype = QCC_I8;
   auto narrow = [&](LinearEpilogue kind, int64_t zeroPoint) {
     LinearSpec spec;
     spec.kind = LinearKind::MatMul;
@@ -440,9 +465,9 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
     spec.multiplier = mul.data();
     spec.shift = shift.data();
     spec.numScales = n;
-    spec.residualDtype = QCC_I8;
+    spec.residualDtype = residualDtype;
     spec.residualMultiplier = mul.data();
-    spec.residualShift = shift.data();
+    spec.residualShift = resShift.data();
     spec.numResidualScales = n;
     EXPECT_EQ(checkLinearSpec(spec), nullptr);
     std::vector<uint8_t> storage(getPackedLinearSize(spec) + 64);
@@ -456,10 +481,22 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
   EXPECT_TRUE(narrow(LinearEpilogue::Requant, (1 << 30) - 1));
   EXPECT_FALSE(narrow(LinearEpilogue::Requant, 1 << 30));
   EXPECT_FALSE(narrow(LinearEpilogue::Requant, -(1 << 30)));
-  EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
   EXPECT_FALSE(narrow(LinearEpilogue::None, 0));
+  // RequantAdd: an 8-bit residual whose shifts are at least 10.
+  EXPECT_TRUE(narrow(LinearEpilogue::RequantAdd, 0));
+  resShift[n - 1] = 10;
+  EXPECT_TRUE(narrow(LinearEpilogue::RequantAdd, 0));
+  resShift[n - 1] = 9;
+  EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
+  resShift[n - 1] = 31;
+  residualDtype = QCC_U8;
+  EXPECT_TRUE(narrow(LinearEpilogue::RequantAdd, 0));
+  residualDtype = QCC_I16;
+  EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
+  residualDtype = QCC_I8;
   shift[n - 1] = 31;
   EXPECT_FALSE(narrow(LinearEpilogue::Requant, 0));
+  EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
   shift[n - 1] = 62;
   EXPECT_TRUE(narrow(LinearEpilogue::Requant, 0));
 }

@@ -187,9 +187,11 @@ inline bool prefersDirectConv(int64_t channels, int64_t kernelSize) {
 }
 
 /// Whether the blob at `h` is a Requant whose shifts are all in [32, 62]
-/// and whose zero point is within +-2^30: then |applyDyadic(x, m, s)| <=
-/// 2^30 + 1 for every int32 x and m (|x * m| <= 2^62), so the result plus
-/// the zero point fits int32 and the kernel may finish it in 32-bit lanes.
+/// and whose zero point is within +-2^30, or a RequantAdd of an 8-bit
+/// residual with those shifts and residual shifts in [10, 62]: then
+/// |applyDyadic(x, m, s)| <= 2^30 + 1 for every int32 x and m (|x * m| <=
+/// 2^62), the residual's term is within +-(2^29 + 1), so the result fits
+/// int32 and the kernel may finish it in 32-bit lanes.
 bool isNarrowRequant(const PackedLinearHeader &h);
 
 /// Null when `spec` can be packed, otherwise why not (a static string):
