@@ -205,10 +205,19 @@ narrowDyadic(__m512i x, const DyadicLanes &d) {
 /// no calls or branches on the output type.
 template <Finish F>
 QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-finishNarrow16(const LinearTiles &t, const Params &p, bool add, __m512i acc,
-               int64_t index, const Segments &seg) {
+finishNarrow16(const LinearTiles &t, const Params &p, bool add, bool mid,
+               __m512i acc, int64_t index, const Segments &seg) {
   const PackedLinearHeader &h = *t.header;
   __m512i v = narrowDyadic(_mm512_add_epi32(acc, p.corr), p.acc);
+  if (mid) {
+    // The 8-bit intermediate, then its own dyadic.
+    v = _mm512_add_epi32(
+        v, _mm512_set1_epi32(static_cast<int32_t>(h.midZeroPoint)));
+    v = _mm512_min_epi32(
+        _mm512_max_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(h.midLo))),
+        _mm512_set1_epi32(static_cast<int32_t>(h.midHi)));
+    v = narrowDyadic(v, p.add);
+  }
   if (add) {
     __m512i residual = _mm512_setzero_si512();
     for (int i = 0; i < seg.count; ++i)
@@ -335,7 +344,7 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
                                 const __m512i (&sums)[R][V], int64_t r0,
                                 int64_t b0) {
   Params p;
-  bool add = readsResidual(*t.header);
+  bool add = readsResidual(*t.header), mid = requantThenAdd(*t.header);
   for (int v = 0; v < V; ++v) {
     int64_t c0 = (b0 + v) * 16;
     int64_t left = t.cols - c0;
@@ -350,7 +359,7 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
       if (F == Finish::General)
         finish16(t, p, sums[r][v], (r0 + r) * t.outRowStride, seg);
       else
-        finishNarrow16<F>(t, p, add, sums[r][v], (r0 + r) * t.outRowStride,
+        finishNarrow16<F>(t, p, add, mid, sums[r][v], (r0 + r) * t.outRowStride,
                           seg);
     }
   }

@@ -141,10 +141,15 @@ bool qcc_rt::isNarrowRequant(const PackedLinearHeader &h) {
            shiftsWithin(h.shiftOffset, 32);
   // |residual * m| <= 2^8 * 2^31, so shifts >= 10 keep its dyadic within
   // +-(2^29 + 1) and the sum within int32.
+  bool eightBit = h.residualDtype == QCC_I8 || h.residualDtype == QCC_U8;
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantAdd))
-    return (h.residualDtype == QCC_I8 || h.residualDtype == QCC_U8) &&
-           shiftsWithin(h.shiftOffset, 32) &&
+    return eightBit && shiftsWithin(h.shiftOffset, 32) &&
            shiftsWithin(h.resShiftOffset, 10);
+  // RequantThenAdd: the intermediate is 8-bit too (midLo..midHi).
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::RequantThenAdd))
+    return eightBit && shiftsWithin(h.shiftOffset, 32) &&
+           shiftsWithin(h.resShiftOffset, 10) &&
+           shiftsWithin(h.addShiftOffset, 10);
   return false;
 }
 

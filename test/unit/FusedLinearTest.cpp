@@ -359,11 +359,11 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
           }
 }
 
-// The int32 Requant and RequantAdd epilogues (isNarrowRequant) at their
-// bounds: wrapped accumulators up to +-2^31, multipliers up to +-2^31,
-// shifts 32 and 62 (residual shifts 10), zero points near +-2^30, 8-bit
-// residuals at their extremes, every output type, whole and narrowed
-// ranges.
+// The int32 Requant, RequantAdd and RequantThenAdd epilogues
+// (isNarrowRequant) at their bounds: wrapped accumulators up to +-2^31,
+// multipliers up to +-2^31, shifts 32 and 62 (residual shifts 10), zero points
+// near +-2^30, 8-bit residuals at their extremes, every output type, whole and
+// narrowed ranges.
 TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
   const int64_t m = 11, k = 6, n = 37;
   std::vector<int64_t> xv = random(m * k, 0, 255);
@@ -389,8 +389,9 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
                             {QCC_U8, 3, 250, 0}};
   for (const Output &o : outputs)
     for (LinearEpilogue kind :
-         {LinearEpilogue::Requant, LinearEpilogue::RequantAdd}) {
-      bool add = kind == LinearEpilogue::RequantAdd;
+         {LinearEpilogue::Requant, LinearEpilogue::RequantAdd,
+          LinearEpilogue::RequantThenAdd}) {
+      bool add = kind != LinearEpilogue::Requant;
       Epilogue e;
       e.kind = kind;
       e.outDtype = o.dtype;
@@ -408,6 +409,18 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
       for (int64_t c = 0; c < n; ++c) {
         e.resMul.push_back(static_cast<int32_t>(resMul[c]));
         e.resShift.push_back(static_cast<int32_t>(c % 4 ? resShift[c] : 10));
+      }
+      if (kind == LinearEpilogue::RequantThenAdd) {
+        // An 8-bit intermediate, its dyadic's shifts down to 10 too.
+        e.midLo = -120, e.midHi = 100, e.midZeroPoint = -7;
+        std::vector<int64_t> addMul =
+            random(n, std::numeric_limits<int32_t>::min() + 1,
+                   std::numeric_limits<int32_t>::max());
+        std::vector<int64_t> addShift = random(n, 10, 62);
+        for (int64_t c = 0; c < n; ++c) {
+          e.addMul.push_back(static_cast<int32_t>(addMul[c]));
+          e.addShift.push_back(static_cast<int32_t>(c % 5 ? addShift[c] : 10));
+        }
       }
       // (packLinear refuses a RequantAdd multiplier of -2^31.)
       std::vector<int64_t> mul =
@@ -435,7 +448,10 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
       spec.activationDtype = QCC_U8;
       Shape xs = {m, k}, os = {m, n};
       qcc_rt_tensor x = {xb.data(), xs.data(), 2, QCC_U8};
-      runAndCompare(std::string(add ? "narrow requant_add" : "narrow requant") +
+      runAndCompare(std::string(kind == LinearEpilogue::RequantThenAdd
+                                    ? "narrow requant_then_add"
+                                : add ? "narrow requant_add"
+                                      : "narrow requant") +
                         " to dtype " + std::to_string(o.dtype) + " zp " +
                         std::to_string(e.zeroPoint),
                     spec, e, x, os, toBytes(res, e.residualDtype), {},
@@ -448,7 +464,7 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
   const int64_t k = 4, n = 20;
   std::vector<int8_t> w(k * n, 1);
   std::vector<int32_t> mul(n, 1 << 30), shift(n, 40);
-  std::vector<int32_t> resShift(n, 31);
+  std::vector<int32_t> resShift(n, 31), addShift(n, 40);
   int64_t residualDtype = QCC_I8;
   auto narrow = [&](LinearEpilogue kind, int64_t zeroPoint) {
     LinearSpec spec;
@@ -469,6 +485,10 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
     spec.residualMultiplier = mul.data();
     spec.residualShift = resShift.data();
     spec.numResidualScales = n;
+    spec.midLo = -128, spec.midHi = 127;
+    spec.addMultiplier = mul.data();
+    spec.addShift = addShift.data();
+    spec.numAddScales = n;
     EXPECT_EQ(checkLinearSpec(spec), nullptr);
     std::vector<uint8_t> storage(getPackedLinearSize(spec) + 64);
     uint8_t *blob =
@@ -494,6 +514,11 @@ TEST_F(FusedLinearTest, NarrowRequantNeedsShiftsFrom32AndASmallZeroPoint) {
   residualDtype = QCC_I16;
   EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
   residualDtype = QCC_I8;
+  // RequantThenAdd: its intermediate's shifts at least 10 as well.
+  EXPECT_TRUE(narrow(LinearEpilogue::RequantThenAdd, 0));
+  addShift[n - 1] = 9;
+  EXPECT_FALSE(narrow(LinearEpilogue::RequantThenAdd, 0));
+  addShift[n - 1] = 40;
   shift[n - 1] = 31;
   EXPECT_FALSE(narrow(LinearEpilogue::Requant, 0));
   EXPECT_FALSE(narrow(LinearEpilogue::RequantAdd, 0));
