@@ -402,35 +402,30 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
       std::vector<int64_t> res = e.residualDtype == QCC_U8
                                      ? random(m * n, 0, 255)
                                      : random(m * n, -128, 127);
-      std::vector<int64_t> resMul =
-          random(n, std::numeric_limits<int32_t>::min() + 1,
-                 std::numeric_limits<int32_t>::max());
-      std::vector<int64_t> resShift = random(n, 10, 62);
-      for (int64_t c = 0; c < n; ++c) {
-        e.resMul.push_back(static_cast<int32_t>(resMul[c]));
-        e.resShift.push_back(static_cast<int32_t>(c % 4 ? resShift[c] : 10));
-      }
+      // Random multipliers from minMul and shifts in [minShift, 62], every
+      // `every`-th shift exactly minShift.
+      auto dyadics = [&](int64_t minMul, int32_t minShift, int64_t every,
+                         std::vector<int32_t> &mul,
+                         std::vector<int32_t> &shift) {
+        std::vector<int64_t> m =
+            random(n, minMul, std::numeric_limits<int32_t>::max());
+        std::vector<int64_t> s = random(n, minShift, 62);
+        for (int64_t c = 0; c < n; ++c) {
+          mul.push_back(static_cast<int32_t>(m[c]));
+          shift.push_back(c % every ? static_cast<int32_t>(s[c]) : minShift);
+        }
+      };
+      dyadics(std::numeric_limits<int32_t>::min() + 1, 10, 4, e.resMul,
+              e.resShift);
       if (kind == LinearEpilogue::RequantThenAdd) {
         // An 8-bit intermediate, its dyadic's shifts down to 10 too.
         e.midLo = -120, e.midHi = 100, e.midZeroPoint = -7;
-        std::vector<int64_t> addMul =
-            random(n, std::numeric_limits<int32_t>::min() + 1,
-                   std::numeric_limits<int32_t>::max());
-        std::vector<int64_t> addShift = random(n, 10, 62);
-        for (int64_t c = 0; c < n; ++c) {
-          e.addMul.push_back(static_cast<int32_t>(addMul[c]));
-          e.addShift.push_back(static_cast<int32_t>(c % 5 ? addShift[c] : 10));
-        }
+        dyadics(std::numeric_limits<int32_t>::min() + 1, 10, 5, e.addMul,
+                e.addShift);
       }
       // (packLinear refuses a RequantAdd multiplier of -2^31.)
-      std::vector<int64_t> mul =
-          random(n, std::numeric_limits<int32_t>::min() + (add ? 1 : 0),
-                 std::numeric_limits<int32_t>::max());
-      std::vector<int64_t> shift = random(n, 32, 62);
-      for (int64_t c = 0; c < n; ++c) {
-        e.mul.push_back(static_cast<int32_t>(mul[c]));
-        e.shift.push_back(static_cast<int32_t>(c % 3 ? shift[c] : 32));
-      }
+      dyadics(std::numeric_limits<int32_t>::min() + (add ? 1 : 0), 32, 3, e.mul,
+              e.shift);
       std::vector<int64_t> expected(m * n);
       for (int64_t i = 0; i < m; ++i)
         for (int64_t c = 0; c < n; ++c) {
