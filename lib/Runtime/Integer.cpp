@@ -583,10 +583,24 @@ QCC_RT_DEFINE_KERNEL(int_layer_norm) {
     }
     if (layerNormVectorizable(s32, n)) {
       LayerNormChannels channels{m32, s32, b32, n != 1};
+      // Channels whose requantization fits int32 laid out for the vector
+      // rows' int32 finish, once per call.
+      bool narrow = layerNormNarrowable(channels, n);
+      Scratch blocks(narrow ? static_cast<size_t>((length + 15) / 16) *
+                                  sizeof(LayerNormBlock)
+                            : 0);
+      if (narrow && !blocks.data)
+        return qcc_rt_set_error(ctx, QCC_ERROR_OUT_OF_MEMORY,
+                                "%s: out of memory", name);
+      auto *packedBlocks =
+          narrow ? static_cast<LayerNormBlock *>(blocks.data) : nullptr;
+      if (narrow)
+        packLayerNormBlocks(channels, length, packedBlocks);
       parallelFor(ctx, rows, grainFor(length), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r)
           layerNormRowAvx512(in.dtype, in.data, r * length, length, varShift,
-                             varOffset, channels, lo, hi, out.dtype, out.data);
+                             varOffset, channels, packedBlocks, lo, hi,
+                             out.dtype, out.data);
       });
       return QCC_OK;
     }

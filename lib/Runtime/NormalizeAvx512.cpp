@@ -259,6 +259,40 @@ bool qcc_rt::layerNormVectorizable(const int32_t *shifts, int64_t n) {
 #endif
 }
 
+bool qcc_rt::layerNormNarrowable(const LayerNormChannels &channels, int64_t n) {
+  constexpr int32_t kBiasMax = (int32_t(1) << 30) - 1;
+  for (int64_t c = 0; c < (channels.perChannel ? n : 1); ++c)
+    if (channels.shifts[c] < 32 || channels.shifts[c] > 62 ||
+        channels.biases[c] < -kBiasMax || channels.biases[c] > kBiasMax)
+      return false;
+  return true;
+}
+
+void qcc_rt::packLayerNormBlocks(const LayerNormChannels &channels,
+                                 int64_t length, LayerNormBlock *blocks) {
+  int64_t count = channels.perChannel ? (length + 15) / 16 : 1;
+  for (int64_t b = 0; b < count; ++b) {
+    LayerNormBlock &block = blocks[b];
+    int32_t m[16], e[16];
+    for (int l = 0; l < 16; ++l) {
+      int64_t c = channels.perChannel ? 16 * b + l : 0;
+      bool valid = c < length;
+      m[l] = valid ? channels.multipliers[c] : 0;
+      e[l] = valid ? channels.shifts[c] : 32;
+      block.multipliers[l] = m[l];
+      block.biases[l] = valid ? channels.biases[c] : 0;
+    }
+    for (int i = 0; i < 8; ++i) {
+      block.oddMultipliers[2 * i] = m[2 * i + 1];
+      block.oddMultipliers[2 * i + 1] = 0;
+      block.evenShifts[i] = e[2 * i];
+      block.oddShifts[i] = e[2 * i + 1];
+      block.evenRounds[i] = int64_t(1) << (e[2 * i] - 1);
+      block.oddRounds[i] = int64_t(1) << (e[2 * i + 1] - 1);
+    }
+  }
+}
+
 #if defined(__x86_64__)
 
 namespace {
@@ -306,6 +340,76 @@ QCC_AVX512_TARGET inline __m512i requantLane(__m512i n, __m512i m, __m512i e,
   return _mm512_min_epi64(_mm512_max_epi64(v, lo), hi);
 }
 
+/// Pass 3 of layerNormRowAvx512 for narrowable channels (LayerNormBlock)
+/// and a row whose normalised values fit int32 unsaturated: per 16
+/// elements, n = floor(y * factor / 2^9) in int64 lanes (exact as in
+/// normalise, and within int32 by the caller's check, so the scalar's
+/// saturation is the identity and vpmuldq reads n from the low halves),
+/// then (n * m + 2^(e-1)) >> e: |n * m| <= 2^62, plus 2^(e-1) <= 2^61
+/// cannot wrap, and e >= 32 leaves a value within +-2^30, so the low
+/// halves of the even and odd results joined by one vpermt2d are exact;
+/// plus a bias within +-(2^30 - 1) cannot wrap int32 either. The clamp is
+/// then in int32: vpmaxsd/vpminsd, or for i8 of the type's whole range the
+/// saturating store itself (vpmovsdb saturates to [-128, 127], the clamp).
+/// floor(y * factor / 2^9) of the int32 values in the low halves of `y`'s
+/// int64 lanes, unsaturated (normalise without its clamp).
+template <bool Wide>
+QCC_AVX512_TARGET inline __m512i
+normaliseUnsaturated(__m512i y, __m512i factorLow, __m512i factorHigh) {
+  constexpr int kDrop = mlir::qcc::kLayerNormRecipBits - 30;
+  __m512i p = _mm512_mul_epi32(y, factorLow);
+  if (Wide)
+    p = _mm512_add_epi64(
+        p, _mm512_slli_epi64(_mm512_mul_epi32(y, factorHigh), 31));
+  return _mm512_srai_epi64(p, kDrop);
+}
+
+/// (n * m + round) >> shift on int64 lanes, n and m in their low halves.
+QCC_AVX512_TARGET inline __m512i dyadicFromTables(__m512i n, const int32_t *m,
+                                                  const int64_t *round,
+                                                  const int64_t *shift) {
+  return _mm512_srav_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(n, _mm512_loadu_si512(m)),
+                       _mm512_loadu_si512(round)),
+      _mm512_loadu_si512(shift));
+}
+
+template <bool Wide, bool SaturateI8>
+QCC_AVX512_TARGET void
+finishNarrow(int64_t inDtype, const void *in, int64_t begin, int64_t length,
+             __m512i vmean, int64_t factor, const LayerNormBlock *blocks,
+             bool perChannel, int64_t lo, int64_t hi, int64_t outDtype,
+             void *out) {
+  const __m512i factorLow = _mm512_set1_epi64(factor & 0x7fffffff);
+  const __m512i factorHigh = _mm512_set1_epi64(factor >> 31);
+  const __m512i join = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10,
+                                         26, 12, 28, 14, 30);
+  const __m512i outLo = _mm512_set1_epi32(static_cast<int32_t>(lo));
+  const __m512i outHi = _mm512_set1_epi32(static_cast<int32_t>(hi));
+  for (int64_t j = 0; j < length; j += 16) {
+    __mmask16 tail = maskFor(length - j);
+    const LayerNormBlock &b = blocks[perChannel ? j / 16 : 0];
+    __m512i y =
+        _mm512_sub_epi32(loadSaturated(inDtype, in, begin + j, tail), vmean);
+    __m512i even =
+        dyadicFromTables(normaliseUnsaturated<Wide>(y, factorLow, factorHigh),
+                         b.multipliers, b.evenRounds, b.evenShifts);
+    __m512i odd =
+        dyadicFromTables(normaliseUnsaturated<Wide>(_mm512_srli_epi64(y, 32),
+                                                    factorLow, factorHigh),
+                         b.oddMultipliers, b.oddRounds, b.oddShifts);
+    __m512i v = _mm512_add_epi32(_mm512_permutex2var_epi32(even, join, odd),
+                                 _mm512_loadu_si512(b.biases));
+    if (SaturateI8) {
+      _mm512_mask_cvtsepi32_storeu_epi8(static_cast<int8_t *>(out) + begin + j,
+                                        tail, v);
+      continue;
+    }
+    store16(outDtype, out, begin + j, tail,
+            _mm512_min_epi32(_mm512_max_epi32(v, outLo), outHi));
+  }
+}
+
 } // namespace
 
 /// intLayerNormRow and the requantization, in three passes over the row
@@ -337,8 +441,9 @@ QCC_AVX512_TARGET inline __m512i requantLane(__m512i n, __m512i m, __m512i e,
 QCC_AVX512_TARGET void
 qcc_rt::layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
                            int64_t length, int varShift, uint64_t varOffset,
-                           const LayerNormChannels &channels, int64_t lo,
-                           int64_t hi, int64_t outDtype, void *out) {
+                           const LayerNormChannels &channels,
+                           const LayerNormBlock *blocks, int64_t lo, int64_t hi,
+                           int64_t outDtype, void *out) {
   using mlir::qcc::kLayerNormRecipBits;
   // Pass 1.
   constexpr int64_t kFlush = 16 * 1024;
@@ -357,13 +462,13 @@ qcc_rt::layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
   __m512i vmean = _mm512_set1_epi32(static_cast<int32_t>(mean));
   // Pass 2.
   __m512i shift = _mm512_set1_epi32(varShift);
-  __m512i acc = _mm512_setzero_si512();
+  __m512i acc = _mm512_setzero_si512(), largest = _mm512_setzero_si512();
   for (int64_t j = 0; j < length; j += 16) {
     __mmask16 tail = maskFor(length - j);
-    __m512i y = _mm512_srav_epi32(
-        _mm512_maskz_sub_epi32(
-            tail, loadSaturated(inDtype, in, begin + j, tail), vmean),
-        shift);
+    __m512i d = _mm512_maskz_sub_epi32(
+        tail, loadSaturated(inDtype, in, begin + j, tail), vmean);
+    largest = _mm512_max_epu32(largest, _mm512_abs_epi32(d));
+    __m512i y = _mm512_srav_epi32(d, shift);
     __m512i yOdd = _mm512_srli_epi64(y, 32);
     acc = _mm512_add_epi64(acc, _mm512_mul_epi32(y, y));
     acc = _mm512_add_epi64(acc, _mm512_mul_epi32(yOdd, yOdd));
@@ -375,10 +480,26 @@ qcc_rt::layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
       std == 0
           ? 0
           : static_cast<int64_t>((uint64_t(1) << kLayerNormRecipBits) / std);
-  // Pass 3.
+  // Pass 3. max|y| * factor < 2^40 bounds every |y * factor / 2^9| below
+  // 2^31, so no normalised value saturates (intLayerNormRow's bound
+  // |n| <= 2^30 for shift 0, below 2^31 otherwise: std >= |y| - 2^shift +
+  // 1 and std >= 2^shift when it is not 0; checked here all the same):
+  // narrowable channels are then finished in int32.
+  const bool wide = (factor >> 31) != 0;
+  auto maxAbs = static_cast<uint64_t>(
+      static_cast<uint32_t>(_mm512_reduce_max_epu32(largest)));
+  if (blocks && maxAbs * static_cast<uint64_t>(factor) < (uint64_t(1) << 40)) {
+    bool saturateI8 = outDtype == QCC_I8 && lo == -128 && hi == 127;
+    auto finish = wide ? (saturateI8 ? finishNarrow<true, true>
+                                     : finishNarrow<true, false>)
+                       : (saturateI8 ? finishNarrow<false, true>
+                                     : finishNarrow<false, false>);
+    finish(inDtype, in, begin, length, vmean, factor, blocks,
+           channels.perChannel, lo, hi, outDtype, out);
+    return;
+  }
   const __m512i factorLow = _mm512_set1_epi64(factor & 0x7fffffff);
   const __m512i factorHigh = _mm512_set1_epi64(factor >> 31);
-  const bool wide = (factor >> 31) != 0;
   const __m512i outLo = _mm512_set1_epi64(lo), outHi = _mm512_set1_epi64(hi);
   const __m512i low32 = _mm512_set1_epi64(0xffffffff);
   __m512i m = _mm512_set1_epi32(channels.multipliers[0]);
@@ -408,7 +529,8 @@ qcc_rt::layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
 #else
 
 void qcc_rt::layerNormRowAvx512(int64_t, const void *, int64_t, int64_t, int,
-                                uint64_t, const LayerNormChannels &, int64_t,
-                                int64_t, int64_t, void *) {}
+                                uint64_t, const LayerNormChannels &,
+                                const LayerNormBlock *, int64_t, int64_t,
+                                int64_t, void *) {}
 
 #endif

@@ -86,16 +86,43 @@ struct LayerNormChannels {
 /// where the archive has no AVX-512 code.
 bool layerNormVectorizable(const int32_t *shifts, int64_t n);
 
+/// Whether every channel's shift is in [32, 62] and its bias within
+/// +-(2^30 - 1): then applyDyadic(n, {m, e}) + bias fits int32 for every
+/// int32 n and m, and layerNormRowAvx512 can finish the row in int32
+/// (LayerNormBlock).
+bool layerNormNarrowable(const LayerNormChannels &channels, int64_t n);
+
+/// The channel parameters of a narrowable requantization (above) for 16
+/// channels, laid out for the vector row: the multipliers as they are and
+/// those of the odd channels in the low halves of the 64-bit lanes (what
+/// vpmuldq reads), rounding terms and shifts of the even and odd channels
+/// in int64 lanes, the biases.
+struct alignas(64) LayerNormBlock {
+  int32_t multipliers[16], oddMultipliers[16];
+  int64_t evenRounds[8], oddRounds[8], evenShifts[8], oddShifts[8];
+  int32_t biases[16];
+};
+
+/// Fills `blocks` for channels [0, length) (ceil(length / 16) blocks) or,
+/// unless channels.perChannel, one block of channel 0 in every lane.
+/// Lanes past the last channel get multiplier 0 and shift 32.
+void packLayerNormBlocks(const LayerNormChannels &channels, int64_t length,
+                         LayerNormBlock *blocks);
+
 /// Row `length` elements at element `begin` of `in` (i8, u8, i16 or i32 of
 /// `inDtype`): n = intLayerNormRow(row, length, varShift, ., varOffset),
 /// then out[c] = clamp(applyDyadic(n[c], {m_c, e_c}) + bias_c, lo, hi),
 /// stored at element `begin` of `out` (i8, u8, i16 or i32 of `outDtype`).
-/// Requires length in [1, 2^16], varShift in [0, 16],
+/// `blocks` is null or packLayerNormBlocks of `channels`, which must then
+/// be narrowable: rows whose normalised values fit int32 unsaturated
+/// (nearly all, the comment in NormalizeAvx512.cpp says why) are finished
+/// in int32 from them. Requires length in [1, 2^16], varShift in [0, 16],
 /// layerNormVectorizable and AVX-512 (useVnni()).
 void layerNormRowAvx512(int64_t inDtype, const void *in, int64_t begin,
                         int64_t length, int varShift, uint64_t varOffset,
-                        const LayerNormChannels &channels, int64_t lo,
-                        int64_t hi, int64_t outDtype, void *out);
+                        const LayerNormChannels &channels,
+                        const LayerNormBlock *blocks, int64_t lo, int64_t hi,
+                        int64_t outDtype, void *out);
 
 } // namespace qcc_rt
 

@@ -267,6 +267,10 @@ LayerNormCase randomLayerNorm(std::mt19937_64 &rng, int64_t length,
                               int variant) {
   LayerNormCase c;
   bool compiler = variant == 0;
+  // Every fourth: channels layerNormNarrowable accepts (shifts >= 32,
+  // biases within +-(2^30 - 1)), their extremes included.
+  bool narrow = variant % 4 == 3;
+  constexpr int64_t kNarrowBias = (int64_t(1) << 30) - 1;
   c.varShift = compiler ? 0 : static_cast<int>(uniform(rng, 0, 16));
   const int64_t offsets[] = {0, uniform(rng, 0, 1000),
                              uniform(rng, 0, int64_t(1) << 40),
@@ -284,13 +288,18 @@ LayerNormCase randomLayerNorm(std::mt19937_64 &rng, int64_t length,
       m = p == 0   ? INT32_MIN
           : p == 1 ? INT32_MAX
                    : uniform(rng, INT32_MIN, INT32_MAX);
-      e = p == 2 ? 0 : p == 3 ? 62 : uniform(rng, 0, 62);
+      e = p == 2   ? (narrow ? 32 : 0)
+          : p == 3 ? 62
+                   : uniform(rng, narrow ? 32 : 0, 62);
     }
     int p = static_cast<int>(uniform(rng, 0, 7));
-    int64_t bias = p == 0   ? INT32_MIN
-                   : p == 1 ? INT32_MAX
+    int64_t biasMax = narrow ? kNarrowBias : INT32_MAX;
+    int64_t bias = p == 0   ? -biasMax
+                   : p == 1 ? biasMax
                    : p < 4  ? uniform(rng, -300, 300)
-                            : uniform(rng, INT32_MIN, INT32_MAX);
+                            : uniform(rng, -biasMax, biasMax);
+    if (p == 0 && !narrow)
+      bias = INT32_MIN;
     c.multipliers.push_back(m);
     c.shifts.push_back(e);
     c.biases.push_back(bias);
@@ -406,7 +415,7 @@ TEST_F(NormalizeRowTest, SoftmaxEqualsIntSoftmaxRow) {
 }
 
 TEST_F(NormalizeRowTest, LayerNormEqualsIntLayerNormRow) {
-  int64_t rows = 0, elements = 0, wide = 0;
+  int64_t rows = 0, elements = 0, wide = 0, narrowRows = 0;
   for (int64_t length : kLengths)
     for (int variant = 0; variant < 12; ++variant) {
       LayerNormCase c = randomLayerNorm(rng, length, variant);
@@ -419,55 +428,72 @@ TEST_F(NormalizeRowTest, LayerNormEqualsIntLayerNormRow) {
       ASSERT_TRUE(qcc_rt::layerNormVectorizable(s32.data(), s32.size()));
       qcc_rt::LayerNormChannels channels{m32.data(), s32.data(), b32.data(),
                                          m32.size() != 1};
+      // Narrowable channels run both ways: the general finish and the
+      // int32 one from packed blocks.
+      bool narrowable = qcc_rt::layerNormNarrowable(channels, m32.size());
+      if (variant % 4 == 3)
+        ASSERT_TRUE(narrowable) << "variant " << variant;
+      std::vector<qcc_rt::LayerNormBlock> blocks((length + 15) / 16);
+      if (narrowable)
+        qcc_rt::packLayerNormBlocks(channels, length, blocks.data());
       for (int64_t inDtype : kDtypes)
         for (int64_t outDtype : kDtypes)
-          for (int pattern = 0; pattern < kPatterns; ++pattern) {
-            std::vector<int32_t> values =
-                randomValues(rng, inDtype, length, pattern);
-            // i32 rows beyond the 22-bit saturation, too.
-            if (inDtype == QCC_I32 && pattern == 7)
-              for (int32_t &v : values)
-                v = static_cast<int32_t>(v * 4096 + uniform(rng, -9, 9));
-            auto [lo, hi] = rangeOf(outDtype);
-            std::vector<int64_t> expected =
-                expectedLayerNorm(values, c, lo, hi);
-            int64_t offset = uniform(rng, 0, 20);
-            std::vector<uint8_t> in = encode(rng, inDtype, values, offset);
-            // The output row lies at the same element offset.
-            std::vector<uint8_t> out =
-                encode(rng, outDtype, std::vector<int32_t>(length, 0), offset);
-            std::vector<uint8_t> untouched = out;
-            qcc_rt::layerNormRowAvx512(inDtype, in.data(), offset, length,
-                                       c.varShift,
-                                       static_cast<uint64_t>(c.varOffset),
-                                       channels, lo, hi, outDtype, out.data());
-            std::string where = "length " + std::to_string(length) +
-                                " variant " + std::to_string(variant) + " " +
-                                nameOf(inDtype) + " to " + nameOf(outDtype) +
-                                " pattern " + std::to_string(pattern) +
-                                " shift " + std::to_string(c.varShift) +
-                                " offset " + std::to_string(c.varOffset);
-            for (int64_t i = 0; i < length; ++i)
-              ASSERT_EQ(decode(outDtype, out.data(), offset + i), expected[i])
-                  << where << ": element " << i;
-            size_t bytes = sizeOf(outDtype);
-            ASSERT_EQ(std::memcmp(out.data(), untouched.data(), offset * bytes),
-                      0)
-                << where << ": wrote before the row";
-            ASSERT_EQ(std::memcmp(out.data() + (offset + length) * bytes,
-                                  untouched.data() + (offset + length) * bytes,
-                                  16 * bytes),
-                      0)
-                << where << ": wrote past the row";
-            ++rows;
-            elements += length;
-            if (layerNormFactor(values, c) >= (int64_t(1) << 31))
-              ++wide;
-          }
+          for (int pattern = 0; pattern < kPatterns; ++pattern)
+            for (bool packed : {false, true}) {
+              if (packed && !narrowable)
+                continue;
+              std::vector<int32_t> values =
+                  randomValues(rng, inDtype, length, pattern);
+              // i32 rows beyond the 22-bit saturation, too.
+              if (inDtype == QCC_I32 && pattern == 7)
+                for (int32_t &v : values)
+                  v = static_cast<int32_t>(v * 4096 + uniform(rng, -9, 9));
+              auto [lo, hi] = rangeOf(outDtype);
+              std::vector<int64_t> expected =
+                  expectedLayerNorm(values, c, lo, hi);
+              int64_t offset = uniform(rng, 0, 20);
+              std::vector<uint8_t> in = encode(rng, inDtype, values, offset);
+              // The output row lies at the same element offset.
+              std::vector<uint8_t> out = encode(
+                  rng, outDtype, std::vector<int32_t>(length, 0), offset);
+              std::vector<uint8_t> untouched = out;
+              qcc_rt::layerNormRowAvx512(
+                  inDtype, in.data(), offset, length, c.varShift,
+                  static_cast<uint64_t>(c.varOffset), channels,
+                  packed ? blocks.data() : nullptr, lo, hi, outDtype,
+                  out.data());
+              std::string where = "length " + std::to_string(length) +
+                                  " variant " + std::to_string(variant) +
+                                  (packed ? " packed " : " ") +
+                                  nameOf(inDtype) + " to " + nameOf(outDtype) +
+                                  " pattern " + std::to_string(pattern) +
+                                  " shift " + std::to_string(c.varShift) +
+                                  " offset " + std::to_string(c.varOffset);
+              for (int64_t i = 0; i < length; ++i)
+                ASSERT_EQ(decode(outDtype, out.data(), offset + i), expected[i])
+                    << where << ": element " << i;
+              size_t bytes = sizeOf(outDtype);
+              ASSERT_EQ(
+                  std::memcmp(out.data(), untouched.data(), offset * bytes), 0)
+                  << where << ": wrote before the row";
+              ASSERT_EQ(
+                  std::memcmp(out.data() + (offset + length) * bytes,
+                              untouched.data() + (offset + length) * bytes,
+                              16 * bytes),
+                  0)
+                  << where << ": wrote past the row";
+              ++rows;
+              elements += length;
+              narrowRows += packed;
+              if (layerNormFactor(values, c) >= (int64_t(1) << 31))
+                ++wide;
+            }
     }
+  EXPECT_GT(narrowRows, 0);
   std::printf("[measured] %lld LayerNorm rows (%lld elements, %lld with a "
-              "reciprocal >= 2^31): identical\n",
-              (long long)rows, (long long)elements, (long long)wide);
+              "reciprocal >= 2^31, %lld from narrow blocks): identical\n",
+              (long long)rows, (long long)elements, (long long)wide,
+              (long long)narrowRows);
 }
 
 TEST_F(NormalizeRowTest, LongRows) {
@@ -512,7 +538,8 @@ TEST_F(NormalizeRowTest, LongRows) {
         std::vector<int16_t> out(length);
         qcc_rt::layerNormRowAvx512(QCC_I32, in.data(), 0, length, c.varShift,
                                    static_cast<uint64_t>(c.varOffset), channels,
-                                   INT16_MIN, INT16_MAX, QCC_I16, out.data());
+                                   nullptr, INT16_MIN, INT16_MAX, QCC_I16,
+                                   out.data());
         for (int64_t i = 0; i < length; ++i)
           ASSERT_EQ(out[i], expected[i])
               << "length " << length << " variant " << variant << " pattern "
