@@ -12,11 +12,11 @@
 // Products wider than 32 bits use vpmuldq/vpmuludq, which multiply the low
 // 32 bits of each 64-bit lane: the even elements of a 16 x i32 vector
 // directly, the odd ones after a 32-bit right shift of the lanes. The two
-// int64 halves are computed separately and joined back in element order by
-// a blend of the even results with the odd ones shifted up 32 bits
-// (joinEvenOdd), which keeps each result's low 32 bits: the joined values
-// must fit in 32 bits, as every joined value below does. No cross-lane
-// permutation is needed.
+// int64 halves are computed separately and joined back in element order,
+// keeping each result's low 32 bits, by one vpermt2d (joinLowHalves) or a
+// blend of the even results with the odd ones shifted up 32 bits
+// (joinEvenOdd): the joined values must fit in 32 bits, as every joined
+// value below does.
 //
 // Each function's comment carries the proof that every step computes the
 // scalar value exactly, and the bound that makes it so.
@@ -37,7 +37,12 @@ using mlir::qcc::IntSoftmaxParams;
 bool qcc_rt::softmaxVectorizable(const IntSoftmaxParams &params,
                                  int64_t length) {
 #if defined(__x86_64__)
-  return mlir::qcc::checkIntSoftmaxBounds(params, length);
+  // exp16 rounds by halving, which needs e_16 >= 1. The bounds imply it
+  // (z(0) = polyC > 4095 * (polyB - 4095) > 2^24 for polyB > 2^13 keeps
+  // z positive at r = -4095, and polyC * m_16 / 2^e_16 < 2^16 then needs
+  // e_16 >= 9); checked all the same.
+  return params.toE16.shift >= 1 &&
+         mlir::qcc::checkIntSoftmaxBounds(params, length);
 #else
   (void)params;
   (void)length;
@@ -62,11 +67,19 @@ inline __mmask16 keepMask(const uint16_t *keep, int64_t j, __mmask16 tail) {
   return keep ? static_cast<__mmask16>(keep[j / 16] & tail) : tail;
 }
 
+/// 16 int32 lanes from the low halves of the int64 lanes of `even` and
+/// `odd` (one vpermt2d; the values must fit int32).
+QCC_AVX512_TARGET inline __m512i joinLowHalves(__m512i even, __m512i odd) {
+  const __m512i join = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10,
+                                         26, 12, 28, 14, 30);
+  return _mm512_permutex2var_epi32(even, join, odd);
+}
+
 /// intExp16's parameters, broadcast.
 struct ExpConstants {
   __m512i expMul, expRound, expShift, clampLow; // int64 lanes
-  __m512i polyB, polyC, e16Shift;               // int32 lanes
-  __m512i e16Mul, low32, one;                   // int64 lanes
+  __m512i polyB, polyC, e16ShiftLess1;          // int32 lanes
+  __m512i e16Mul, low32;                        // int64 lanes
 };
 
 QCC_AVX512_TARGET ExpConstants makeExpConstants(const IntSoftmaxParams &p) {
@@ -79,10 +92,9 @@ QCC_AVX512_TARGET ExpConstants makeExpConstants(const IntSoftmaxParams &p) {
       _mm512_set1_epi64(-(int64_t(P::kExpClampOctaves) << P::kExpFracBits));
   k.polyB = _mm512_set1_epi32(static_cast<int32_t>(p.polyB));
   k.polyC = _mm512_set1_epi32(static_cast<int32_t>(p.polyC));
-  k.e16Shift = _mm512_set1_epi32(p.toE16.shift);
+  k.e16ShiftLess1 = _mm512_set1_epi32(p.toE16.shift - 1);
   k.e16Mul = _mm512_set1_epi64(p.toE16.multiplier);
   k.low32 = _mm512_set1_epi64(0xffffffff);
-  k.one = _mm512_set1_epi64(1);
   return k;
 }
 
@@ -106,13 +118,15 @@ QCC_AVX512_TARGET ExpConstants makeExpConstants(const IntSoftmaxParams &p) {
 ///     2^31 for polyB near its largest value the bounds allow, 528511).
 ///     The true z is the scalar's, in (0, 2^31) by the bounds (zMin > 0,
 ///     z <= polyC), so its residue modulo 2^32 read as int32 is z itself.
-///  5. e16 = floor((z * m_16 + 2^(s-1)) / 2^s) with s = e_16 + oct in
-///     [0, 93]: z * m_16 < 2^62 (vpmuludq, exact). For s <= 62 the sum
-///     with 2^(s-1) < 2^62 + 2^61 does not wrap and vpsrlvq is the floor
-///     (s = 0 adds 0). For s = 63 the rounding term is 2^62 and the sum
-///     is below 2^63, so the shift gives 0; for s >= 64, vpsllvq gives a
-///     rounding term of 0 and vpsrlvq gives 0: the scalar returns 0 for
-///     every s >= 63. e16 < 2^16 (checked bound) fits the joined int32.
+///  5. e16 = floor((t + 2^(s-1)) / 2^s) with t = z * m_16 < 2^62
+///     (vpmuludq, exact) and s = e_16 + oct >= 1 (softmaxVectorizable
+///     requires e_16 >= 1). That is floor((floor(t / 2^(s-1)) + 1) / 2):
+///     write t = q * 2^(s-1) + r with 0 <= r < 2^(s-1); adding r / 2^s <
+///     1/2 to (q + 1) / 2, a whole or a half number, does not reach the
+///     next integer. q = t >> (s-1) by vpsrlvq, which is 0 for s - 1 >= 62
+///     (t < 2^62) and for counts >= 64, as the scalar's 0 for s >= 63;
+///     q <= 2 * e16 + 1 < 2^17 (e16 < 2^16, checked bound) fits the joined
+///     int32, and (q + 1) >> 1 is done in int32 lanes.
 QCC_AVX512_TARGET inline __m512i exp16(__m512i d, const ExpConstants &k) {
   // Step 1, even and odd elements.
   __m512i xe = _mm512_srav_epi64(
@@ -122,8 +136,8 @@ QCC_AVX512_TARGET inline __m512i exp16(__m512i d, const ExpConstants &k) {
                        _mm512_mul_epu32(_mm512_srli_epi64(d, 32), k.expMul)),
       k.expShift);
   // Step 2.
-  __m512i xs = joinEvenOdd(_mm512_max_epi64(xe, k.clampLow),
-                           _mm512_max_epi64(xo, k.clampLow));
+  __m512i xs = joinLowHalves(_mm512_max_epi64(xe, k.clampLow),
+                             _mm512_max_epi64(xo, k.clampLow));
   // Step 3.
   constexpr int kFrac = IntSoftmaxParams::kExpFracBits;
   __m512i oct =
@@ -133,14 +147,13 @@ QCC_AVX512_TARGET inline __m512i exp16(__m512i d, const ExpConstants &k) {
   __m512i z = _mm512_add_epi32(
       _mm512_mullo_epi32(r, _mm512_add_epi32(r, k.polyB)), k.polyC);
   // Step 5.
-  __m512i s = _mm512_add_epi32(oct, k.e16Shift);
-  __m512i se = _mm512_and_si512(s, k.low32), so = _mm512_srli_epi64(s, 32);
   __m512i pe = _mm512_mul_epu32(z, k.e16Mul);
   __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(z, 32), k.e16Mul);
-  __m512i re = _mm512_srli_epi64(_mm512_sllv_epi64(k.one, se), 1);
-  __m512i ro = _mm512_srli_epi64(_mm512_sllv_epi64(k.one, so), 1);
-  return joinEvenOdd(_mm512_srlv_epi64(_mm512_add_epi64(pe, re), se),
-                     _mm512_srlv_epi64(_mm512_add_epi64(po, ro), so));
+  __m512i sLess1 = _mm512_add_epi32(oct, k.e16ShiftLess1);
+  __m512i q =
+      joinLowHalves(_mm512_srlv_epi64(pe, _mm512_and_si512(sLess1, k.low32)),
+                    _mm512_srlv_epi64(po, _mm512_srli_epi64(sLess1, 32)));
+  return _mm512_srli_epi32(_mm512_add_epi32(q, _mm512_set1_epi32(1)), 1);
 }
 
 /// Zeros `length` bytes of `out`.
@@ -150,15 +163,52 @@ QCC_AVX512_TARGET inline void storeZeros(uint8_t *out, int64_t length) {
 }
 
 /// floor(e * recip / 2^39) for the elements in the low halves of `e`'s
-/// int64 lanes, recip = recipHigh * 2^32 + recipLow.
+/// int64 lanes, recip = recipHigh * 2^32 + recipLow (recipHigh = 0 unless
+/// Wide).
+template <bool Wide>
 QCC_AVX512_TARGET inline __m512i scaleByRecip(__m512i e, __m512i recipLow,
                                               __m512i recipHigh) {
   constexpr int kDrop =
       IntSoftmaxParams::kRecipBits - IntSoftmaxParams::kOutBits;
-  __m512i v =
-      _mm512_add_epi64(_mm512_mul_epu32(e, recipLow),
-                       _mm512_slli_epi64(_mm512_mul_epu32(e, recipHigh), 32));
+  __m512i v = _mm512_mul_epu32(e, recipLow);
+  if (Wide)
+    v = _mm512_add_epi64(v,
+                         _mm512_slli_epi64(_mm512_mul_epu32(e, recipHigh), 32));
   return _mm512_srli_epi64(v, kDrop);
+}
+
+/// Pass 2 of softmaxRowAvx512: e16 of every element (0 where not kept)
+/// into `scratch`, returning their sum.
+QCC_AVX512_TARGET uint32_t expPass(int64_t dtype, const void *in, int64_t begin,
+                                   int64_t length, const uint16_t *keep,
+                                   int32_t rowMax, const ExpConstants &k,
+                                   int32_t *scratch) {
+  __m512i vrowMax = _mm512_set1_epi32(rowMax);
+  __m512i vsum = _mm512_setzero_si512();
+  for (int64_t j = 0; j < length; j += 16) {
+    __mmask16 tail = maskFor(length - j);
+    __m512i d = _mm512_sub_epi32(vrowMax, load16(dtype, in, begin + j, tail));
+    __m512i e = _mm512_maskz_mov_epi32(keepMask(keep, j, tail), exp16(d, k));
+    _mm512_mask_storeu_epi32(scratch + j, tail, e);
+    vsum = _mm512_add_epi32(vsum, e);
+  }
+  return static_cast<uint32_t>(_mm512_reduce_add_epi32(vsum));
+}
+
+/// Pass 3 of softmaxRowAvx512: min(255, floor(e16 * recip / 2^39)), the
+/// quotients (<= 2^8) joined and narrowed with unsigned saturation.
+template <bool Wide>
+QCC_AVX512_TARGET void scalePass(const int32_t *scratch, int64_t length,
+                                 __m512i recipLow, __m512i recipHigh,
+                                 uint8_t *out) {
+  for (int64_t j = 0; j < length; j += 16) {
+    __mmask16 tail = maskFor(length - j);
+    __m512i e = _mm512_maskz_loadu_epi32(tail, scratch + j);
+    __m512i q = joinLowHalves(
+        scaleByRecip<Wide>(e, recipLow, recipHigh),
+        scaleByRecip<Wide>(_mm512_srli_epi64(e, 32), recipLow, recipHigh));
+    _mm_mask_storeu_epi8(out + j, tail, _mm512_cvtusepi32_epi8(q));
+  }
 }
 
 } // namespace
@@ -200,16 +250,7 @@ QCC_AVX512_TARGET int64_t qcc_rt::softmaxRowAvx512(
   int32_t rowMin = _mm512_reduce_min_epi32(vmin);
   // Pass 2.
   ExpConstants k = makeExpConstants(params);
-  __m512i vrowMax = _mm512_set1_epi32(rowMax);
-  __m512i vsum = _mm512_setzero_si512();
-  for (int64_t j = 0; j < length; j += 16) {
-    __mmask16 tail = maskFor(length - j);
-    __m512i d = _mm512_sub_epi32(vrowMax, load16(dtype, in, begin + j, tail));
-    __m512i e = _mm512_maskz_mov_epi32(keepMask(keep, j, tail), exp16(d, k));
-    _mm512_mask_storeu_epi32(scratch + j, tail, e);
-    vsum = _mm512_add_epi32(vsum, e);
-  }
-  auto sum = static_cast<uint32_t>(_mm512_reduce_add_epi32(vsum));
+  uint32_t sum = expPass(dtype, in, begin, length, keep, rowMax, k, scratch);
   int64_t spread = static_cast<int64_t>(rowMax) - rowMin;
   if (sum == 0) {
     storeZeros(out, length);
@@ -221,14 +262,10 @@ QCC_AVX512_TARGET int64_t qcc_rt::softmaxRowAvx512(
   __m512i recipLow =
       _mm512_set1_epi64(static_cast<int64_t>(recip & 0xffffffff));
   __m512i recipHigh = _mm512_set1_epi64(static_cast<int64_t>(recip >> 32));
-  for (int64_t j = 0; j < length; j += 16) {
-    __mmask16 tail = maskFor(length - j);
-    __m512i e = _mm512_maskz_loadu_epi32(tail, scratch + j);
-    __m512i q = joinEvenOdd(
-        scaleByRecip(e, recipLow, recipHigh),
-        scaleByRecip(_mm512_srli_epi64(e, 32), recipLow, recipHigh));
-    _mm_mask_storeu_epi8(out + j, tail, _mm512_cvtusepi32_epi8(q));
-  }
+  if (recip >> 32)
+    scalePass<true>(scratch, length, recipLow, recipHigh, out);
+  else
+    scalePass<false>(scratch, length, recipLow, recipHigh, out);
   return spread;
 }
 
