@@ -377,17 +377,6 @@ QCC_AVX512_TARGET inline __m512i requantLane(__m512i n, __m512i m, __m512i e,
   return _mm512_min_epi64(_mm512_max_epi64(v, lo), hi);
 }
 
-/// Pass 3 of layerNormRowAvx512 for narrowable channels (LayerNormBlock)
-/// and a row whose normalised values fit int32 unsaturated: per 16
-/// elements, n = floor(y * factor / 2^9) in int64 lanes (exact as in
-/// normalise, and within int32 by the caller's check, so the scalar's
-/// saturation is the identity and vpmuldq reads n from the low halves),
-/// then (n * m + 2^(e-1)) >> e: |n * m| <= 2^62, plus 2^(e-1) <= 2^61
-/// cannot wrap, and e >= 32 leaves a value within +-2^30, so the low
-/// halves of the even and odd results joined by one vpermt2d are exact;
-/// plus a bias within +-(2^30 - 1) cannot wrap int32 either. The clamp is
-/// then in int32: vpmaxsd/vpminsd, or for i8 of the type's whole range the
-/// saturating store itself (vpmovsdb saturates to [-128, 127], the clamp).
 /// floor(y * factor / 2^9) of the int32 values in the low halves of `y`'s
 /// int64 lanes, unsaturated (normalise without its clamp).
 template <bool Wide>
@@ -411,6 +400,17 @@ QCC_AVX512_TARGET inline __m512i dyadicFromTables(__m512i n, const int32_t *m,
       _mm512_loadu_si512(shift));
 }
 
+/// Pass 3 of layerNormRowAvx512 for narrowable channels (LayerNormBlock)
+/// and a row whose normalised values fit int32 unsaturated: per 16
+/// elements, n = floor(y * factor / 2^9) in int64 lanes (exact as in
+/// normalise, and within int32 by the caller's check, so the scalar's
+/// saturation is the identity and vpmuldq reads n from the low halves),
+/// then (n * m + 2^(e-1)) >> e: |n * m| <= 2^62, plus 2^(e-1) <= 2^61
+/// cannot wrap, and e >= 32 leaves a value within +-2^30, so the low
+/// halves of the even and odd results joined by one vpermt2d are exact;
+/// plus a bias within +-(2^30 - 1) cannot wrap int32 either. The clamp is
+/// then in int32: vpmaxsd/vpminsd, or for i8 of the type's whole range the
+/// saturating store itself (vpmovsdb saturates to [-128, 127], the clamp).
 template <bool Wide, bool SaturateI8>
 QCC_AVX512_TARGET void
 finishNarrow(int64_t inDtype, const void *in, int64_t begin, int64_t length,
@@ -419,8 +419,6 @@ finishNarrow(int64_t inDtype, const void *in, int64_t begin, int64_t length,
              void *out) {
   const __m512i factorLow = _mm512_set1_epi64(factor & 0x7fffffff);
   const __m512i factorHigh = _mm512_set1_epi64(factor >> 31);
-  const __m512i join = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10,
-                                         26, 12, 28, 14, 30);
   const __m512i outLo = _mm512_set1_epi32(static_cast<int32_t>(lo));
   const __m512i outHi = _mm512_set1_epi32(static_cast<int32_t>(hi));
   for (int64_t j = 0; j < length; j += 16) {
@@ -435,7 +433,7 @@ finishNarrow(int64_t inDtype, const void *in, int64_t begin, int64_t length,
         dyadicFromTables(normaliseUnsaturated<Wide>(_mm512_srli_epi64(y, 32),
                                                     factorLow, factorHigh),
                          b.oddMultipliers, b.oddRounds, b.oddShifts);
-    __m512i v = _mm512_add_epi32(_mm512_permutex2var_epi32(even, join, odd),
+    __m512i v = _mm512_add_epi32(joinLowHalves(even, odd),
                                  _mm512_loadu_si512(b.biases));
     if (SaturateI8) {
       _mm512_mask_cvtsepi32_storeu_epi8(static_cast<int8_t *>(out) + begin + j,
