@@ -439,7 +439,8 @@ void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &tiles,
   int64_t work = rowsPerTask * kPanelBlocks * 16 * t.header->k4;
   int64_t grain = kParallelWork / (work > 0 ? work : 1);
   parallelFor(
-      ctx, panels * chunks, grain < 1 ? 1 : grain, [&](int64_t t0, int64_t t1) {
+      ctx, panels * chunks, grain < 1 ? 1 : grain,
+      [&](int64_t t0, int64_t t1) {
         for (int64_t task = t0; task < t1; ++task) {
           int64_t panel = task / chunks, chunk = task % chunks;
           int64_t r0 = chunk * rowsPerTask;
@@ -458,7 +459,11 @@ void qcc_rt::runAllTiles(qcc_rt_context *ctx, const LinearTiles &tiles,
                           chunk, chunks);
           runTiles(t, vnni, r0, r1, b0, b1);
         }
-      });
+      },
+      // Sixteen chunks per thread: a GEMM's threads drift apart by whole
+      // chunks (1024 x 768 x 3072 at two threads: 1250 -> 1306 GOPS with
+      // sixteen instead of four).
+      16);
 }
 
 void qcc_rt::linearTilesPortable(const LinearTiles &t, int64_t r0, int64_t r1,

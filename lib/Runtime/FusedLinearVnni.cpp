@@ -14,8 +14,9 @@
 // matmul's packed vectors are unpacked in registers (a 32-byte broadcast load,
 // a shift, a mask, a subtract: unpackNibbles64); a convolution's filter rows
 // are unpacked 1 KiB per row at a time into a stack buffer the broadcasts read.
-// The epilogue:
-//   acc + corr (i32, wrapping), then for the even lanes (the low halves of
+// The accumulators start at the correction (the int32 bias with the
+// activation flip folded in: vpdpbusd wraps as the correction's add did).
+// The epilogue: for the even lanes (the low halves of
 //   the int64 lanes) and the odd ones (shifted right by 32) in int64:
 //   (x * m + round) >> shift   (vpmuldq, vpaddq, vpsravq)
 // which is applyDyadic's int64 path (IntegerMath.h: |x| <= 2^31 and
@@ -45,7 +46,10 @@ using namespace qcc_rt;
 
 #if defined(__x86_64__)
 
-#define QCC_VNNI_TARGET QCC_AVX512_TARGET
+// PREFETCHW: every CPU with AVX-512 VNNI has it (Intel since Broadwell, AMD
+// since the K8's 3DNow! prefetches).
+#define QCC_VNNI_TARGET                                                        \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,prfchw")))
 
 using namespace qcc_rt::avx512;
 
@@ -62,7 +66,6 @@ struct DyadicLanes {
 /// Epilogue parameters of 16 output lanes: the accumulator's dyadic, the
 /// residual's and the 8-bit intermediate's (RequantThenAdd).
 struct Params {
-  __m512i corr;
   DyadicLanes acc, res, add;
 };
 
@@ -113,9 +116,6 @@ QCC_VNNI_TARGET void loadDyadic(const LinearTiles &t, int64_t mul,
 template <bool Broadcast>
 QCC_VNNI_TARGET void loadParams(const LinearTiles &t, int64_t c0, Params &p) {
   const PackedLinearHeader &h = *t.header;
-  const auto *corr = reinterpret_cast<const int32_t *>(t.blob + h.corrOffset);
-  p.corr =
-      Broadcast ? _mm512_set1_epi32(corr[c0]) : _mm512_loadu_si512(corr + c0);
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None))
     return;
   loadDyadic<Broadcast>(t, h.mulOffset, h.roundOffset, h.shiftOffset, c0,
@@ -175,10 +175,12 @@ inline Segments segmentsOf(const LinearTiles &t, int64_t c0, __mmask16 mask) {
 /// Requant whose results fit int32 (LinearTiles::narrowRequant) to an 8-bit
 /// output of its type's whole range (clamped by the saturating narrow) or
 /// to any other output (clamped in int32).
-enum class Finish { General, NarrowI8, NarrowU8, Narrow };
+enum class Finish { General, NarrowI8, NarrowU8, Narrow, Plain };
 
 inline Finish finishOf(const LinearTiles &t) {
   const PackedLinearHeader &h = *t.header;
+  if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None) && !t.wideRow)
+    return Finish::Plain;
   if (!t.narrowRequant)
     return Finish::General;
   if (h.outputDtype == QCC_I8 && h.lo == -128 && h.hi == 127)
@@ -208,7 +210,7 @@ QCC_VNNI_TARGET __attribute__((always_inline)) inline void
 finishNarrow16(const LinearTiles &t, const Params &p, bool add, bool mid,
                __m512i acc, int64_t index, const Segments &seg) {
   const PackedLinearHeader &h = *t.header;
-  __m512i v = narrowDyadic(_mm512_add_epi32(acc, p.corr), p.acc);
+  __m512i v = narrowDyadic(acc, p.acc);
   if (mid) {
     // The 8-bit intermediate, then its own dyadic.
     v = _mm512_add_epi32(
@@ -254,7 +256,7 @@ finishNarrow16(const LinearTiles &t, const Params &p, bool add, bool mid,
 QCC_VNNI_TARGET void finish16(const LinearTiles &t, const Params &p,
                               __m512i acc, int64_t index, const Segments &seg) {
   const PackedLinearHeader &h = *t.header;
-  __m512i x = _mm512_add_epi32(acc, p.corr);
+  __m512i x = acc;
   if (h.epilogue == static_cast<int64_t>(LinearEpilogue::None)) {
     for (int i = 0; i < seg.count; ++i)
       _mm512_mask_storeu_epi32(
@@ -350,6 +352,15 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
     int64_t left = t.cols - c0;
     if (left <= 0)
       break;
+    if (F == Finish::Plain) {
+      // The accumulators as they are (epilogue None, plain columns).
+      __mmask16 mask = maskFor(left);
+      for (int r = 0; r < R; ++r)
+        _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) +
+                                     (r0 + r) * t.outRowStride + c0,
+                                 mask, sums[r][v]);
+      continue;
+    }
     Segments seg = segmentsOf(t, c0, maskFor(left));
     if (Cols)
       loadParams<false>(t, c0, p);
@@ -363,6 +374,43 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
                           seg);
     }
   }
+}
+
+/// Fetches the lines of `bytes` bytes at `at` into L1, for writing when
+/// Write (PREFETCHW) or reading.
+template <bool Write>
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+prefetchLines(const void *at, int64_t bytes) {
+  auto begin = reinterpret_cast<uintptr_t>(at) & ~uintptr_t(63);
+  auto end = reinterpret_cast<uintptr_t>(at) + static_cast<uintptr_t>(bytes);
+  for (uintptr_t line = begin; line < end; line += 64)
+    __builtin_prefetch(reinterpret_cast<const void *>(line), Write, 3);
+}
+
+/// Where a matmul tile's rows of output elements start (row r at `at` + r
+/// * `step`, `bytes` long), for its k loop to prefetch them.
+struct TileOutput {
+  const uint8_t *at;
+  int64_t step, bytes;
+};
+
+inline TileOutput tileOutput(const LinearTiles &t, int64_t r0, int64_t b0,
+                             int64_t v) {
+  int64_t elem = static_cast<int64_t>(getElementSize(t.header->outputDtype));
+  int64_t c0 = b0 * 16, c1 = c0 + 16 * v < t.cols ? c0 + 16 * v : t.cols;
+  return {static_cast<const uint8_t *>(t.out) +
+              (r0 * t.outRowStride + c0) * elem,
+          t.outRowStride * elem, c1 > c0 ? (c1 - c0) * elem : 0};
+}
+
+/// Fetches the lines of `bytes` bytes at `at` into L1 for writing
+/// (PREFETCHW).
+QCC_VNNI_TARGET __attribute__((always_inline)) inline void
+prefetchForWrite(const uint8_t *at, int64_t bytes) {
+  auto line = reinterpret_cast<uintptr_t>(at) & ~uintptr_t(63);
+  for (auto end = reinterpret_cast<uintptr_t>(at + bytes); line < end;
+       line += 64)
+    __builtin_prefetch(reinterpret_cast<const void *>(line), 1, 3);
 }
 
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
@@ -393,10 +441,13 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   for (int r = 0; r < R; ++r)
     rows[r] = t.rows + (r0 + r) * t.rowStride;
   // The accumulators are never address-taken, so they stay in registers.
+  // They start at the correction of their channel (corr has n16 entries).
+  const auto *corr = reinterpret_cast<const int32_t *>(t.blob + h.corrOffset);
   __m512i acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
-      acc[r][v] = _mm512_setzero_si512();
+      acc[r][v] = Cols ? _mm512_loadu_si512(corr + (b0 + v) * 16)
+                       : _mm512_set1_epi32(corr[t.channelBase + r0 + r]);
   if (unpackRows) {
     // 4-bit filter rows are unpacked a chunk at a time into a stack buffer
     // (every chunk starts at a 64-weight vector; rows hold whole vectors).
@@ -439,8 +490,21 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     // per group and the broadcasts read it at constant displacements, so
     // the loop does no per-row address arithmetic (with separate row
     // pointers it spent about one scalar operation per row and group).
+    // Halfway through, the tile's output lines are fetched for writing,
+    // a row per group: its epilogue's stores otherwise wait for them.
     const uint8_t *a = t.rows + r0 * h.k4;
-    for (int64_t g = 0; g < groups; ++g, a += 4 * kMaxR)
+    TileOutput o = tileOutput(t, r0, b0, V);
+    int64_t g = 0;
+    int64_t p0 = groups / 2 < groups - R ? groups / 2 : groups - R;
+    for (; g < p0; ++g, a += 4 * kMaxR)
+      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
+                                [&](int r) { return a + 4 * r; });
+    for (int i = 0; i < R && g < groups; ++i, ++g, a += 4 * kMaxR) {
+      prefetchForWrite(o.at + i * o.step, o.bytes);
+      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
+                                [&](int r) { return a + 4 * r; });
+    }
+    for (; g < groups; ++g, a += 4 * kMaxR)
       step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
                                 [&](int r) { return a + 4 * r; });
   }
@@ -459,6 +523,8 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     return finishTile<Finish::Narrow, Cols, R, V>(t, sums, r0, b0);
   case Finish::General:
     return finishTile<Finish::General, Cols, R, V>(t, sums, r0, b0);
+  case Finish::Plain:
+    return finishTile<Finish::Plain, Cols, R, V>(t, sums, r0, b0);
   }
 }
 

@@ -79,16 +79,18 @@ int64_t getMonotonicNs();
 using RangeFn = void (*)(void *state, int64_t begin, int64_t end);
 
 /// Calls fn(state, begin, end) on disjoint ranges covering [0, size), each
-/// of at least `grain` items (but the last), on the context's threads (all
-/// of them only when there is enough work). Returns when all are done. Runs
+/// of at least `grain` items (but the last) and about `chunksPerThread` per
+/// thread, claimed as threads get free, on the context's threads (all of
+/// them only when there is enough work). Returns when all are done. Runs
 /// serially when ctx is null, has one thread, or the worker threads could
 /// not be started. Every item is computed by exactly one call, so results
 /// never depend on the thread count.
 void parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
-                    RangeFn fn, void *state);
+                    RangeFn fn, void *state, int64_t chunksPerThread = 4);
 
 template <typename F>
-void parallelFor(qcc_rt_context *ctx, int64_t size, int64_t grain, F &&body) {
+void parallelFor(qcc_rt_context *ctx, int64_t size, int64_t grain, F &&body,
+                 int64_t chunksPerThread = 4) {
   if (size <= 0)
     return;
   parallelForRaw(
@@ -96,7 +98,7 @@ void parallelFor(qcc_rt_context *ctx, int64_t size, int64_t grain, F &&body) {
       [](void *state, int64_t begin, int64_t end) {
         (*static_cast<F *>(state))(begin, end);
       },
-      static_cast<void *>(&body));
+      static_cast<void *>(&body), chunksPerThread);
 }
 
 /// Stops and frees the pool's threads (at destruction or a thread count

@@ -191,7 +191,7 @@ int32_t qcc_rt::getDefaultNumThreads() {
 }
 
 void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
-                            RangeFn fn, void *state) {
+                            RangeFn fn, void *state, int64_t chunksPerThread) {
   if (size <= 0)
     return;
   if (grain < 1)
@@ -208,8 +208,9 @@ void qcc_rt::parallelForRaw(qcc_rt_context *ctx, int64_t size, int64_t grain,
     fn(state, 0, size);
     return;
   }
-  // About four chunks per thread for balance, none below the grain.
-  int64_t parts = int64_t(pool->numWorkers + 1) * 4;
+  // Several chunks per thread for balance, none below the grain.
+  int64_t parts = int64_t(pool->numWorkers + 1) *
+                  (chunksPerThread > 1 ? chunksPerThread : 1);
   int64_t chunk = (size + parts - 1) / parts;
   if (chunk < grain)
     chunk = grain;
