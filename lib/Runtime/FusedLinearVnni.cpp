@@ -387,30 +387,29 @@ prefetchLines(const void *at, int64_t bytes) {
     __builtin_prefetch(reinterpret_cast<const void *>(line), Write, 3);
 }
 
-/// Where a matmul tile's rows of output elements start (row r at `at` + r
-/// * `step`, `bytes` long), for its k loop to prefetch them.
+/// The cache lines of a matmul tile's output elements, for its k loop to
+/// prefetch: row r's start at `first` + r * `step` (rounded down to a
+/// line), linesPerRow of them.
 struct TileOutput {
-  const uint8_t *at;
-  int64_t step, bytes;
+  uintptr_t first;
+  int64_t step, linesPerRow;
+
+  const void *line(int64_t r, int64_t l) const {
+    return reinterpret_cast<const void *>(
+        ((first + static_cast<uintptr_t>(r * step)) & ~uintptr_t(63)) +
+        static_cast<uintptr_t>(64 * l));
+  }
 };
 
 inline TileOutput tileOutput(const LinearTiles &t, int64_t r0, int64_t b0,
                              int64_t v) {
   int64_t elem = static_cast<int64_t>(getElementSize(t.header->outputDtype));
   int64_t c0 = b0 * 16, c1 = c0 + 16 * v < t.cols ? c0 + 16 * v : t.cols;
-  return {static_cast<const uint8_t *>(t.out) +
-              (r0 * t.outRowStride + c0) * elem,
-          t.outRowStride * elem, c1 > c0 ? (c1 - c0) * elem : 0};
-}
-
-/// Fetches the lines of `bytes` bytes at `at` into L1 for writing
-/// (PREFETCHW).
-QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-prefetchForWrite(const uint8_t *at, int64_t bytes) {
-  auto line = reinterpret_cast<uintptr_t>(at) & ~uintptr_t(63);
-  for (auto end = reinterpret_cast<uintptr_t>(at + bytes); line < end;
-       line += 64)
-    __builtin_prefetch(reinterpret_cast<const void *>(line), 1, 3);
+  auto first = reinterpret_cast<uintptr_t>(static_cast<const uint8_t *>(t.out) +
+                                           (r0 * t.outRowStride + c0) * elem);
+  int64_t bytes = c1 > c0 ? (c1 - c0) * elem : 0;
+  return {first, t.outRowStride * elem,
+          bytes ? (static_cast<int64_t>(first & 63) + bytes + 63) / 64 : 0};
 }
 
 /// Rows [r0, r0 + R) x blocks [b0, b0 + V).
@@ -490,19 +489,23 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     // per group and the broadcasts read it at constant displacements, so
     // the loop does no per-row address arithmetic (with separate row
     // pointers it spent about one scalar operation per row and group).
-    // Halfway through, the tile's output lines are fetched for writing,
-    // a row per group: its epilogue's stores otherwise wait for them.
+    // From halfway through, the tile's output lines are fetched for
+    // writing, one per four groups (a burst of them stalled the loop on
+    // L1 misses): its epilogue's stores otherwise wait for them.
     const uint8_t *a = t.rows + r0 * h.k4;
     TileOutput o = tileOutput(t, r0, b0, V);
+    int64_t lines = R * o.linesPerRow;
     int64_t g = 0;
-    int64_t p0 = groups / 2 < groups - R ? groups / 2 : groups - R;
+    int64_t p0 =
+        groups / 2 < groups - 4 * lines ? groups / 2 : groups - 4 * lines;
     for (; g < p0; ++g, a += 4 * kMaxR)
       step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
                                 [&](int r) { return a + 4 * r; });
-    for (int i = 0; i < R && g < groups; ++i, ++g, a += 4 * kMaxR) {
-      prefetchForWrite(o.at + i * o.step, o.bytes);
-      step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
-                                [&](int r) { return a + 4 * r; });
+    for (int64_t i = 0; i < lines && g + 4 <= groups; ++i) {
+      __builtin_prefetch(o.line(i % R, i / R), 1, 3);
+      for (int u = 0; u < 4; ++u, ++g, a += 4 * kMaxR)
+        step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
+                                  [&](int r) { return a + 4 * r; });
     }
     for (; g < groups; ++g, a += 4 * kMaxR)
       step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
