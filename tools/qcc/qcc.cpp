@@ -177,6 +177,16 @@ LogicalResult rejectPendingOptions() {
          "libNAME.so");
     ok = false;
   }
+  if (outputFile != "-") {
+    // Checked before the (long) compile, and said plainly: the linker or
+    // the file system would otherwise report it at the end.
+    StringRef dir = llvm::sys::path::parent_path(outputFile);
+    if (!dir.empty() && !llvm::sys::fs::is_directory(dir)) {
+      fail(llvm::Twine("cannot write '") + outputFile.getValue() +
+           "': directory '" + dir + "' does not exist");
+      ok = false;
+    }
+  }
   if (optLevel < '0' || optLevel > '3') {
     fail("invalid optimisation level -O" + std::string(1, optLevel) +
          " (expected -O0 to -O3)");
@@ -335,6 +345,9 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registry.insert<qcc::QccDialect, func::FuncDialect>();
   MLIRContext context(registry);
+  // Errors name the ONNX node; a dump of the whole function after each
+  // one helps nobody.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
