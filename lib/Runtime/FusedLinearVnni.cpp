@@ -376,17 +376,6 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
   }
 }
 
-/// Fetches the lines of `bytes` bytes at `at` into L1, for writing when
-/// Write (PREFETCHW) or reading.
-template <bool Write>
-QCC_VNNI_TARGET __attribute__((always_inline)) inline void
-prefetchLines(const void *at, int64_t bytes) {
-  auto begin = reinterpret_cast<uintptr_t>(at) & ~uintptr_t(63);
-  auto end = reinterpret_cast<uintptr_t>(at) + static_cast<uintptr_t>(bytes);
-  for (uintptr_t line = begin; line < end; line += 64)
-    __builtin_prefetch(reinterpret_cast<const void *>(line), Write, 3);
-}
-
 /// The cache lines of a matmul tile's output elements, for its k loop to
 /// prefetch: row r's start at `first` + r * `step` (rounded down to a
 /// line), linesPerRow of them.
