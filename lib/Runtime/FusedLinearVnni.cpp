@@ -500,13 +500,29 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
       step<Cols, R, V, Nibbles>(acc, packed, blockStride, vecBytes, g,
                                 [&](int r) { return a + 4 * r; });
   }
+  Finish finish = finishOf(t);
+  if (Cols && finish == Finish::Plain) {
+    // Stored straight from the registers (the copy below would spill them
+    // to the stack first).
+    for (int v = 0; v < V; ++v) {
+      int64_t c0 = (b0 + v) * 16;
+      if (c0 >= t.cols)
+        break;
+      __mmask16 mask = maskFor(t.cols - c0);
+      for (int r = 0; r < R; ++r)
+        _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) +
+                                     (r0 + r) * t.outRowStride + c0,
+                                 mask, acc[r][v]);
+    }
+    return;
+  }
   // The epilogue loop is too big to unroll, so it indexes a copy: acc
   // itself is only ever indexed by constants and lives in registers.
   __m512i sums[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       sums[r][v] = acc[r][v];
-  switch (finishOf(t)) {
+  switch (finish) {
   case Finish::NarrowI8:
     return finishTile<Finish::NarrowI8, Cols, R, V>(t, sums, r0, b0);
   case Finish::NarrowU8:
