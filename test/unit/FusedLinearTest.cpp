@@ -359,6 +359,45 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
           }
 }
 
+// Activation rows beyond the runtime's L2 budget (1 MiB of interleaved
+// rows) make the tiles run in groups of weight panels, chunk by chunk
+// (runAllTiles); every output must still be written once, correctly.
+TEST_F(FusedLinearTest, MatMulBeyondL2RunsInPanelGroups) {
+  const int64_t m = 300, k = 3600, n = 350;
+  for (int64_t bits : {8, 4}) {
+    LinearEpilogue kind =
+        bits == 8 ? LinearEpilogue::None : LinearEpilogue::Requant;
+    std::vector<int64_t> xv = random(m * k, -128, 127);
+    std::vector<int64_t> wv =
+        bits == 4 ? random(k * n, -8, 7) : random(k * n, -128, 127);
+    std::vector<int64_t> bias = random(n, -100000, 100000);
+    Epilogue e = randomEpilogue(kind, QCC_I8, n, /*perChannel=*/true, k);
+    std::vector<int64_t> expected(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t c = 0; c < n; ++c) {
+        int64_t acc = bias[c];
+        for (int64_t kk = 0; kk < k; ++kk)
+          acc += xv[i * k + kk] * wv[kk * n + c];
+        expected[i * n + c] = reference(e, acc, c, 0);
+      }
+    std::vector<uint8_t> xb = toBytes(xv, QCC_I8);
+    std::vector<int8_t> w(wv.begin(), wv.end());
+    std::vector<int32_t> b(bias.begin(), bias.end());
+    Shape xs = {m, k}, os = {m, n};
+    LinearSpec spec;
+    spec.kind = LinearKind::MatMul;
+    spec.k = k;
+    spec.n = n;
+    spec.weights = w.data();
+    spec.weightBits = bits;
+    spec.bias = b.data();
+    spec.activationDtype = QCC_I8;
+    qcc_rt_tensor x = {xb.data(), xs.data(), 2, QCC_I8};
+    runAndCompare("matmul 300x3600x350 w" + std::to_string(bits), spec, e, x,
+                  os, {}, {}, expected);
+  }
+}
+
 // The int32 Requant, RequantAdd and RequantThenAdd epilogues
 // (isNarrowRequant) at their bounds: wrapped accumulators up to +-2^31,
 // multipliers up to +-2^31, shifts 32 and 62 (residual shifts 10), zero points
