@@ -359,7 +359,7 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
           }
 }
 
-// Activation rows beyond the runtime's L2 budget (1 MiB of interleaved
+// Activation rows beyond the runtime's L2 budget (512 KiB of interleaved
 // rows) make the tiles run in groups of weight panels, chunk by chunk
 // (runAllTiles); every output must still be written once, correctly.
 TEST_F(FusedLinearTest, MatMulBeyondL2RunsInPanelGroups) {
