@@ -20,6 +20,7 @@
 #include "qcc/Pipelines/QuantizeFlags.h"
 
 #include "RunLibrary.h"
+#include "qcc/Support/NodeDiagnostics.h"
 #include "qcc/Support/Npy.h"
 #include "qcc/Support/ShapeSpec.h"
 #include "qcc/Support/ThreadsFlag.h"
@@ -375,6 +376,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  qcc::NodeNameDiagnosticHandler nodeNames(&context);
 
   OwningOpRef<ModuleOp> module = loadModel(context, sourceMgr);
   if (!module)

@@ -26,6 +26,7 @@
 #include "qcc/Pipelines/LatencyTable.h"
 #include "qcc/Pipelines/Pipelines.h"
 #include "qcc/Runtime/RuntimeABI.h"
+#include "qcc/Support/NodeDiagnostics.h"
 #include "qcc/Support/ThreadsFlag.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -124,6 +125,7 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  qcc::NodeNameDiagnosticHandler nodeNames(&context);
   OwningOpRef<ModuleOp> module =
       qcc::loadModelFile(context, sourceMgr, modelFile, shapes,
                          [](const llvm::Twine &message) { fail(message); });

@@ -21,6 +21,7 @@
 #include "qcc/Pipelines/Quantize.h"
 #include "qcc/Pipelines/QuantizeFlags.h"
 #include "qcc/Support/LibraryName.h"
+#include "qcc/Support/NodeDiagnostics.h"
 #include "qcc/Support/ShapeSpec.h"
 #include "qcc/Target/CPU/CPUTarget.h"
 
@@ -350,6 +351,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  qcc::NodeNameDiagnosticHandler nodeNames(&context);
 
   OwningOpRef<ModuleOp> module =
       qcc::loadModelFile(context, sourceMgr, inputFile, shapes,
