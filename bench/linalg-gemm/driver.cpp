@@ -121,9 +121,12 @@ template <typename F> double measure(F &&fn, double minTime) {
 constexpr int kChains = 24;
 constexpr int64_t kPeakIters = 1 << 21;
 
+/// kChains independent chains of one VNNI instruction (Wide: vpdpwssd on
+/// 16-bit pairs, else vpdpbusd), `iters` rounds.
+template <bool Wide>
 __attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) int32_t
-runDpbusd(int64_t iters) {
-  __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(1);
+runPeak(int64_t iters) {
+  __m512i a = Wide ? _mm512_set1_epi16(1) : _mm512_set1_epi8(1), b = a;
   asm volatile("" : "+v"(a), "+v"(b));
   __m512i acc[kChains];
   for (int j = 0; j < kChains; ++j)
@@ -131,25 +134,8 @@ runDpbusd(int64_t iters) {
   for (int64_t i = 0; i < iters; ++i) {
 #pragma clang loop unroll(full)
     for (int j = 0; j < kChains; ++j)
-      acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
-  }
-  __m512i sum = acc[0];
-  for (int j = 1; j < kChains; ++j)
-    sum = _mm512_add_epi32(sum, acc[j]);
-  return _mm512_reduce_add_epi32(sum);
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) int32_t
-runDpwssd(int64_t iters) {
-  __m512i a = _mm512_set1_epi16(1), b = _mm512_set1_epi16(1);
-  asm volatile("" : "+v"(a), "+v"(b));
-  __m512i acc[kChains];
-  for (int j = 0; j < kChains; ++j)
-    acc[j] = _mm512_set1_epi32(j);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma clang loop unroll(full)
-    for (int j = 0; j < kChains; ++j)
-      acc[j] = _mm512_dpwssd_epi32(acc[j], a, b);
+      acc[j] = Wide ? _mm512_dpwssd_epi32(acc[j], a, b)
+                    : _mm512_dpbusd_epi32(acc[j], a, b);
   }
   __m512i sum = acc[0];
   for (int j = 1; j < kChains; ++j)
@@ -348,10 +334,10 @@ int main(int argc, char **argv) {
 
   double dpbusd = 1e30, dpwssd = 1e30;
   for (int r = 0; r < repeat; ++r) {
-    dpbusd = std::min(dpbusd,
-                      measure([] { sink = runDpbusd(kPeakIters); }, minTime));
-    dpwssd = std::min(dpwssd,
-                      measure([] { sink = runDpwssd(kPeakIters); }, minTime));
+    dpbusd = std::min(
+        dpbusd, measure([] { sink = runPeak<false>(kPeakIters); }, minTime));
+    dpwssd = std::min(
+        dpwssd, measure([] { sink = runPeak<true>(kPeakIters); }, minTime));
     for (ShapeBench *bench : benches)
       bench->time(minTime);
   }
