@@ -352,15 +352,6 @@ QCC_VNNI_TARGET void finishTile(const LinearTiles &t,
     int64_t left = t.cols - c0;
     if (left <= 0)
       break;
-    if (F == Finish::Plain) {
-      // The accumulators as they are (epilogue None, plain columns).
-      __mmask16 mask = maskFor(left);
-      for (int r = 0; r < R; ++r)
-        _mm512_mask_storeu_epi32(static_cast<int32_t *>(t.out) +
-                                     (r0 + r) * t.outRowStride + c0,
-                                 mask, sums[r][v]);
-      continue;
-    }
     Segments seg = segmentsOf(t, c0, maskFor(left));
     if (Cols)
       loadParams<false>(t, c0, p);
@@ -501,9 +492,10 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
                                 [&](int r) { return a + 4 * r; });
   }
   Finish finish = finishOf(t);
-  if (Cols && finish == Finish::Plain) {
-    // Stored straight from the registers (the copy below would spill them
-    // to the stack first).
+  if (finish == Finish::Plain) {
+    // The accumulators as they are (epilogue None, plain columns), stored
+    // straight from the registers (the copy below would spill them to the
+    // stack first).
     for (int v = 0; v < V; ++v) {
       int64_t c0 = (b0 + v) * 16;
       if (c0 >= t.cols)
@@ -532,7 +524,7 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
   case Finish::General:
     return finishTile<Finish::General, Cols, R, V>(t, sums, r0, b0);
   case Finish::Plain:
-    return finishTile<Finish::Plain, Cols, R, V>(t, sums, r0, b0);
+    return; // Stored above.
   }
 }
 
