@@ -204,6 +204,7 @@ int32_t qcc_rt::runDirectConv(qcc_rt_context *ctx, const PackedLinearHeader &h,
     t.channelBase = 0;
     t.rows = reinterpret_cast<const uint8_t *>(&h) + h.weightsOffset;
     t.rowStride = h.rowBytes;
+    t.interleavedRows = interleavesFilters(h);
     t.packed = planes;
     t.tapOffsets = tapOffsets;
     t.taps = taps;

@@ -109,12 +109,24 @@ int64_t finish(const PackedLinearHeader &h, const uint8_t *blob, int64_t c,
   return clampTo(v, h.lo, h.hi);
 }
 
+/// Row r of the broadcast operand (a convolution's filters may come in
+/// tiles: interleavesFilters).
+const uint8_t *rowStart(const LinearTiles &t, int64_t r) {
+  if (t.channelsAlongColumns || !t.interleavedRows)
+    return t.rows + r * t.rowStride;
+  return t.rows +
+         (r / kFilterTile * kFilterTile * t.header->k4 + r % kFilterTile * 4);
+}
+
 /// Byte i of a broadcast row: a matmul's activation row (k valid bytes),
-/// or a convolution's filter row (k4 bytes, or nibbles when 4-bit).
+/// or a convolution's filter row (k4 bytes, groups of four 4 * kFilterTile
+/// apart when `tiled`, or nibbles when 4-bit).
 uint8_t rowByte(const PackedLinearHeader &h, bool channelsAlongColumns,
-                const uint8_t *row, int64_t i) {
+                bool tiled, const uint8_t *row, int64_t i) {
   if (channelsAlongColumns)
     return i < h.k ? row[i] : 0;
+  if (tiled)
+    return row[i / 4 * 4 * kFilterTile + i % 4];
   if (h.weightBits != 4)
     return row[i];
   uint8_t pair = row[i / 64 * 32 + i % 32];
@@ -141,7 +153,8 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
   bool nibbles = ChannelsAlongColumns && h.weightBits == 4;
   int64_t vecBytes = nibbles ? 32 : 64;
   for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t *row = t.rows + r * t.rowStride;
+    const uint8_t *row = rowStart(t, r);
+    bool tiled = !ChannelsAlongColumns && t.interleavedRows;
     for (int64_t b = b0; b < b1; ++b) {
       uint32_t acc[16] = {0};
       for (int64_t g = 0; g < groups; ++g) {
@@ -154,7 +167,7 @@ void tilesPortable(const LinearTiles &t, int64_t r0, int64_t r1, int64_t b0,
         }
         uint32_t x[4];
         for (int64_t i = 0; i < 4; ++i) {
-          uint8_t v = rowByte(h, ChannelsAlongColumns, row, 4 * g + i);
+          uint8_t v = rowByte(h, ChannelsAlongColumns, tiled, row, 4 * g + i);
           // The broadcast operand is unsigned for a matmul (activations)
           // and signed for a convolution (weights).
           x[i] = ChannelsAlongColumns

@@ -43,7 +43,8 @@ struct LinearTiles {
   /// tiles of kTileRows rows, the four bytes of group g of row r at rows +
   /// (r / kTileRows) * kTileRows * k4 + g * 4 * kTileRows + (r % kTileRows)
   /// * 4, whole groups (interleaveRowsVnni). The portable tiles read plain
-  /// rows.
+  /// rows. A direct convolution's 8-bit filters (interleavesFilters) come
+  /// in the same layout from the blob, read by both kinds of tiles.
   bool interleavedRows = false;
   /// Packed operand: block b, group g at packed + ((b - firstPackedBlock) *
   /// groups + g) * 64 (32 for 4-bit matmul weights).
@@ -81,6 +82,7 @@ struct LinearTiles {
 
 /// Rows of filters (or activations) per register tile.
 constexpr int64_t kTileRows = 8;
+static_assert(kTileRows == kFilterTile, "a tile of filters is a tile of rows");
 
 /// Rows [0, rows) x blocks [0, blocks) of `t` in tasks on ctx's threads,
 /// each a chunk of rowsPerTask rows by a panel of up to 3 blocks (split

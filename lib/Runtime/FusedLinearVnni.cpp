@@ -455,13 +455,27 @@ QCC_VNNI_TARGET void tile(const LinearTiles &t, int64_t r0, int64_t b0) {
     // Filter rows hold k4 bytes: whole groups only.
     // Quad major: a quad's kernel positions read overlapping vectors of
     // one plane, a few cache lines for all of them.
-    int64_t g = 0;
-    for (int64_t q = 0; q < quads; ++q) {
-      const uint8_t *base = packed + q * groupStride;
-      for (int64_t tap = 0; tap < taps; ++tap, ++g)
-        step<Cols, R, V, Nibbles>(acc, base + tapOffsets[tap], blockStride,
-                                  vecBytes, 0,
-                                  [&](int r) { return rows[r] + 4 * g; });
+    if (t.interleavedRows) {
+      // Filters in tiles of kFilterTile (PackedLinear.h): one pointer
+      // walks the tile's 32 bytes per group, the broadcasts read it at
+      // constant displacements.
+      const uint8_t *a = t.rows + r0 * h.k4;
+      for (int64_t q = 0; q < quads; ++q) {
+        const uint8_t *base = packed + q * groupStride;
+        for (int64_t tap = 0; tap < taps; ++tap, a += 4 * kFilterTile)
+          step<Cols, R, V, Nibbles>(acc, base + tapOffsets[tap], blockStride,
+                                    vecBytes, 0,
+                                    [&](int r) { return a + 4 * r; });
+      }
+    } else {
+      int64_t g = 0;
+      for (int64_t q = 0; q < quads; ++q) {
+        const uint8_t *base = packed + q * groupStride;
+        for (int64_t tap = 0; tap < taps; ++tap, ++g)
+          step<Cols, R, V, Nibbles>(acc, base + tapOffsets[tap], blockStride,
+                                    vecBytes, 0,
+                                    [&](int r) { return rows[r] + 4 * g; });
+      }
     }
   } else {
     // A matmul's rows come interleaved (LinearTiles::interleavedRows,

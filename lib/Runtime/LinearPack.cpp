@@ -80,9 +80,10 @@ PackedLinearHeader layout(const LinearSpec &spec) {
     at = roundUp(at + bytes, 64);
     return offset;
   };
-  int64_t weightBytes = spec.kind == LinearKind::MatMul
-                            ? h.n16 * h.k4 / (nibbles ? 2 : 1)
-                            : spec.n * h.rowBytes;
+  int64_t weightBytes =
+      spec.kind == LinearKind::MatMul ? h.n16 * h.k4 / (nibbles ? 2 : 1)
+      : interleavesFilters(h)         ? roundUp(spec.n, kFilterTile) * h.k4
+                                      : spec.n * h.rowBytes;
   h.weightsOffset = take(weightBytes);
   h.corrOffset = take(h.n16 * 4);
   if (spec.epilogue != LinearEpilogue::None) {
@@ -263,11 +264,17 @@ bool qcc_rt::packLinear(const LinearSpec &spec, void *out) {
   } else if (h.convChannels > 0) {
     // Channel quads, then kernel positions (the direct layout).
     int64_t channels = h.convChannels, taps = k / channels;
+    // 8-bit filters in tiles of kFilterTile, group by group.
+    bool tiled = interleavesFilters(h);
     for (int64_t c = 0; c < n; ++c)
       for (int64_t ch = 0; ch < channels; ++ch)
-        for (int64_t t = 0; t < taps; ++t)
-          put(c * rowStride + (ch / 4 * taps + t) * 4 + ch % 4,
+        for (int64_t t = 0; t < taps; ++t) {
+          int64_t g = ch / 4 * taps + t;
+          put(tiled ? c / kFilterTile * kFilterTile * h.k4 +
+                          (g * kFilterTile + c % kFilterTile) * 4 + ch % 4
+                    : c * rowStride + g * 4 + ch % 4,
               spec.weights[c * k + ch * taps + t]);
+        }
   } else {
     for (int64_t c = 0; c < n; ++c)
       for (int64_t kk = 0; kk < k; ++kk)

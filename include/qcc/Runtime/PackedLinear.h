@@ -37,7 +37,10 @@
 //            below) k4 = taps * ceil(C/4) * 4 and w[c][ch * taps + t] at
 //            byte ((ch / 4) * taps + t) * 4 + ch % 4: groups of four
 //            channels, then kernel positions, then the four channels
-//            (channels >= C zero)
+//            (channels >= C zero); 8-bit weights of the direct layout
+//            come in tiles of kFilterTile = 8 filters (rows past n zero),
+//            group g of filter c at (c / 8 * 8) * k4 + (g * 8 + c % 8) * 4,
+//            so the tile's broadcasts read one pointer
 //            4-bit weights (weightBits = 4) are stored two per byte, as
 //            nibbles w + 8 in [0, 15]: every run of 64 weight bytes of the
 //            8-bit layout (a MatMul (block, group) vector; 64 consecutive
@@ -162,6 +165,19 @@ struct PackedLinearHeader {
 };
 
 constexpr int64_t kPackedLinearMagic = 0x344e494c43434351; // "QCCCLIN4"
+
+/// Filters per tile of a direct convolution's 8-bit weights
+/// (interleavesFilters).
+constexpr int64_t kFilterTile = 8;
+
+/// Whether the blob's filters are stored in tiles of kFilterTile, group by
+/// group: a direct convolution's 8-bit weights. Then filter c's group g
+/// (four bytes) is at (c / kFilterTile * kFilterTile * k4) + (g *
+/// kFilterTile + c % kFilterTile) * 4, filters >= n zero.
+inline bool interleavesFilters(const PackedLinearHeader &h) {
+  return h.kind == static_cast<int64_t>(LinearKind::Conv) &&
+         h.convChannels > 0 && h.weightBits == 8;
+}
 
 /// Whether a convolution of this geometry can be computed directly (no
 /// im2col) when its weights are packed with convChannels: two spatial
