@@ -238,11 +238,15 @@ finishNarrow16(const LinearTiles &t, const Params &p, bool add, bool mid,
     v = _mm512_min_epi32(
         _mm512_max_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(h.lo))),
         _mm512_set1_epi32(static_cast<int32_t>(h.hi)));
+  // The 8-bit outputs narrowed once in a register, then stored per
+  // segment with a masked byte store (a masked narrowing store to memory
+  // is several micro-ops per segment).
+  __m128i narrow = F == Finish::NarrowI8   ? _mm512_cvtsepi32_epi8(v)
+                   : F == Finish::NarrowU8 ? _mm512_cvtusepi32_epi8(v)
+                                           : _mm_setzero_si128();
   for (int i = 0; i < seg.count; ++i) {
-    if (F == Finish::NarrowI8)
-      _mm512_mask_cvtsepi32_storeu_epi8(bytes + seg.at[i], seg.mask[i], v);
-    else if (F == Finish::NarrowU8)
-      _mm512_mask_cvtusepi32_storeu_epi8(bytes + seg.at[i], seg.mask[i], v);
+    if (F == Finish::NarrowI8 || F == Finish::NarrowU8)
+      _mm_mask_storeu_epi8(bytes + seg.at[i], seg.mask[i], narrow);
     else
       store16(h.outputDtype, t.out, index + seg.at[i], seg.mask[i], v);
   }
