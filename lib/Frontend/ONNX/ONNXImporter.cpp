@@ -148,6 +148,10 @@ public:
   FailureOr<OwningOpRef<ModuleOp>> import(const onnx::ModelProto &model);
 
 private:
+  /// The model file: the location of the graph as a whole (its function,
+  /// its return, errors about several nodes). Not a NameLoc, which
+  /// diagnostics would report as an ONNX node (NodeDiagnostics.h).
+  Location graphLoc() { return FileLineColLoc::get(&context, path, 0, 0); }
   Location locFor(StringRef name) {
     return NameLoc::get(StringAttr::get(&context, name),
                         FileLineColLoc::get(&context, path, 0, 0));
@@ -195,7 +199,7 @@ LogicalResult GraphImporter::checkUnsupported(const onnx::GraphProto &graph) {
   }
   if (unsupported.empty())
     return success();
-  InFlightDiagnostic diag = emitError(locFor(graph.name()))
+  InFlightDiagnostic diag = emitError(graphLoc())
                             << "unsupported ONNX operators: ";
   bool first = true;
   for (auto &[op, nodes] : unsupported) {
@@ -401,7 +405,7 @@ GraphImporter::import(const onnx::ModelProto &model) {
       return emitError(modelLoc) << "--shape names '" << spec.name
                                  << "', which is not a graph input";
 
-  auto func = func::FuncOp::create(builder, locFor(graph.name()), "main",
+  auto func = func::FuncOp::create(builder, graphLoc(), "main",
                                    builder.getFunctionType(argTypes, {}));
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
@@ -440,7 +444,7 @@ GraphImporter::import(const onnx::ModelProto &model) {
   }
   if (results.empty())
     return emitError(modelLoc) << "the graph has no outputs";
-  func::ReturnOp::create(builder, locFor(graph.name()), results);
+  func::ReturnOp::create(builder, graphLoc(), results);
   func.setType(builder.getFunctionType(argTypes, resultTypes));
   for (auto [i, info] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "qcc.name", builder.getStringAttr(info.name()));
