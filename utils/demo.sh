@@ -78,7 +78,8 @@ cc -O2 -I "$OUT" "$ROOT/examples/fmnist/classify.c" -L "$OUT" -lcnn \
   -Wl,-rpath,"$OUT" -o "$OUT/classify"
 "$OUT/classify" "$OUT/t10k-images.idx" "$OUT/t10k-labels.idx" | sed 's/^/   /'
 echo
-echo "== not there yet (see the open issues):"
-echo "   - CPU: the int8 GEMM at 0.94-0.98x oneDNN, ResNet-18 below ONNX Runtime's"
-echo "     int8 path (docs/benchmarks.md has the measurements and profiles)"
+echo "== not there yet:"
+echo "   - CPU: the int8 GEMM at parity with oneDNN (0.98-1.02x, not above it on"
+echo "     every shape); ResNet-18 at 0.95x ONNX Runtime's int8 path (docs/benchmarks.md"
+echo "     has the measurements and the profiles of where the time goes)"
 echo "   - the CUDA backend (--target=cuda)"
