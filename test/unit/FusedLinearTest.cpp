@@ -137,6 +137,26 @@ int64_t reference(const Epilogue &e, int64_t acc, int64_t c, int64_t residual) {
   return v < e.lo ? e.lo : v > e.hi ? e.hi : v;
 }
 
+/// The expected outputs of an m x k by k x n matmul (exact int64 sums plus
+/// the bias, then `reference`); `res` holds m * n residuals or is empty.
+std::vector<int64_t> referenceMatMul(const Epilogue &e,
+                                     const std::vector<int64_t> &xv,
+                                     const std::vector<int64_t> &wv,
+                                     const std::vector<int64_t> &bias,
+                                     const std::vector<int64_t> &res, int64_t m,
+                                     int64_t k, int64_t n) {
+  std::vector<int64_t> expected(m * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < n; ++c) {
+      int64_t acc = bias[c];
+      for (int64_t kk = 0; kk < k; ++kk)
+        acc += xv[i * k + kk] * wv[kk * n + c];
+      expected[i * n + c] =
+          reference(e, acc, c, res.empty() ? 0 : res[i * n + c]);
+    }
+  return expected;
+}
+
 class FusedLinearTest : public ::testing::Test {
 protected:
   FusedLinearTest() { EXPECT_EQ(qcc_rt_create_kernel_context(&ctx), QCC_OK); }
@@ -328,15 +348,8 @@ TEST_F(FusedLinearTest, MatMulEveryEpilogue) {
                 e.residualDtype == QCC_I8
                     ? random(mc.m * mc.n, -128, 127)
                     : random(mc.m * mc.n, -(1 << 20), 1 << 20);
-            std::vector<int64_t> expected(mc.m * mc.n);
-            for (int64_t i = 0; i < mc.m; ++i)
-              for (int64_t c = 0; c < mc.n; ++c) {
-                int64_t acc = bias[c];
-                for (int64_t kk = 0; kk < mc.k; ++kk)
-                  acc += xv[i * mc.k + kk] * wv[kk * mc.n + c];
-                expected[i * mc.n + c] =
-                    reference(e, acc, c, res[i * mc.n + c]);
-              }
+            std::vector<int64_t> expected =
+                referenceMatMul(e, xv, wv, bias, res, mc.m, mc.k, mc.n);
             std::vector<uint8_t> xb = toBytes(xv, act);
             std::vector<int8_t> w(wv.begin(), wv.end());
             std::vector<int32_t> b(bias.begin(), bias.end());
@@ -372,14 +385,8 @@ TEST_F(FusedLinearTest, MatMulBeyondL2RunsInPanelGroups) {
         bits == 4 ? random(k * n, -8, 7) : random(k * n, -128, 127);
     std::vector<int64_t> bias = random(n, -100000, 100000);
     Epilogue e = randomEpilogue(kind, QCC_I8, n, /*perChannel=*/true, k);
-    std::vector<int64_t> expected(m * n);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t c = 0; c < n; ++c) {
-        int64_t acc = bias[c];
-        for (int64_t kk = 0; kk < k; ++kk)
-          acc += xv[i * k + kk] * wv[kk * n + c];
-        expected[i * n + c] = reference(e, acc, c, 0);
-      }
+    std::vector<int64_t> expected =
+        referenceMatMul(e, xv, wv, bias, {}, m, k, n);
     std::vector<uint8_t> xb = toBytes(xv, QCC_I8);
     std::vector<int8_t> w(wv.begin(), wv.end());
     std::vector<int32_t> b(bias.begin(), bias.end());
@@ -465,14 +472,8 @@ TEST_F(FusedLinearTest, NarrowRequantAtItsBounds) {
       // (packLinear refuses a RequantAdd multiplier of -2^31.)
       dyadics(std::numeric_limits<int32_t>::min() + (add ? 1 : 0), 32, 3, e.mul,
               e.shift);
-      std::vector<int64_t> expected(m * n);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t c = 0; c < n; ++c) {
-          int64_t acc = bias[c];
-          for (int64_t kk = 0; kk < k; ++kk)
-            acc += xv[i * k + kk] * wv[kk * n + c];
-          expected[i * n + c] = reference(e, acc, c, res[i * n + c]);
-        }
+      std::vector<int64_t> expected =
+          referenceMatMul(e, xv, wv, bias, res, m, k, n);
       LinearSpec spec;
       spec.kind = LinearKind::MatMul;
       spec.k = k;
